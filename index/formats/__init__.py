@@ -1,0 +1,38 @@
+"""Readers: the bytes of one file in, plain text out.
+
+Every reader returns an :class:`Extracted`: the report's text, with tables laid
+out the way a Word export lays them out (one table row per line, cells separated
+by tabs, a merged cell printed once and left blank where it spans), so that one
+table parser (``index/tables.py``) reads every format.  ``marks`` record where
+each page (PDF) or element (HTML, DOCX) begins, for provenance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Mark:
+    """From ``offset`` in ``Extracted.text`` on, text comes from this page/element."""
+
+    offset: int
+    page: int | None = None  # 1-based PDF page
+    location: str | None = None  # e.g. "table 1, row 3" or "paragraph 12"
+
+
+@dataclass
+class Extracted:
+    text: str
+    format: str  # "txt" | "html" | "docx" | "pdf"
+    encoding: str | None = None
+    marks: list[Mark] = field(default_factory=list)
+
+    def mark_at(self, offset: int) -> Mark | None:
+        """The last mark at or before ``offset``."""
+        found = None
+        for m in self.marks:
+            if m.offset > offset:
+                break
+            found = m
+        return found

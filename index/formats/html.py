@@ -1,0 +1,407 @@
+"""HTML pages: the report as a government portal publishes it.
+
+Quirks of the format and how this reader handles them:
+
+- **Encoding.**  Pages from older CMSs are GBK/GB2312 and say so in a
+  ``<meta charset>`` or ``http-equiv`` tag -- or say ``utf-8`` while being GBK,
+  or say nothing.  Bytes that are valid UTF-8 are read as UTF-8 (Chinese text in
+  GBK is practically never valid UTF-8); otherwise the declared charset is used
+  if the bytes decode under it; otherwise the encoding is detected from the
+  bytes (:func:`index.formats.text.decode`).  GBK and GB2312 are read as
+  GB18030, their superset.
+- **Page chrome.**  The report sits inside the portal's header, menus,
+  breadcrumb, share bar and footer.  No per-site selectors: the reader drops
+  elements that are chrome by tag (nav, header, footer, aside, form, ...) or by
+  a class/id/role that reads like navigation, then picks the deepest element
+  that still holds most of the page's non-link text (link text does not count:
+  menus and "related articles" lists are links).  The article title usually
+  sits just before that block, so the nearest preceding heading that names a
+  report is put back on top.  Short leftover lines such as "【字体：大 中 小】",
+  "打印本页", "分享到" are dropped.
+- **Tables.**  ``rowspan``/``colspan`` are expanded into a rectangular grid: a
+  merged cell's text stands in its top-left position and the positions it
+  spans are empty cells, so every row has the same number of cells.  Rows come
+  out one per line, cells separated by tabs.  Old portals lay whole pages out
+  with tables; a table with a nested table, a single column, or a cell holding
+  a long text is layout, and its cells are read as ordinary blocks.
+- **Attachments.**  Many portals publish only a short notice linking to the
+  report as a PDF/Word file.  Such a page raises :class:`NotAReport` naming the
+  attachment, so the user knows to fetch it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import posixpath
+import re
+from urllib.parse import unquote, urlsplit
+
+from bs4 import BeautifulSoup
+from bs4.element import NavigableString, PreformattedString, Tag
+
+from index.errors import NotAReport
+from index.formats import Extracted, Mark
+from index.formats.text import BOMS
+from index.formats.text import decode as detect_and_decode
+
+# --- encoding ---------------------------------------------------------------
+
+META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+XML_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""", re.I)
+GB_NAMES = {"gbk", "gb2312", "gb_2312", "gb_2312-80", "x-gbk", "cp936", "euc-cn", "csgb2312", "gb18030", "x-euc-cn"}
+
+
+def decode_page(data: bytes) -> tuple[str, str]:
+    """The page's text and the encoding it was read with."""
+    if any(data.startswith(bom) for bom, _ in BOMS):
+        return detect_and_decode(data)
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    head = data[:8192]
+    found = META_CHARSET.search(head) or XML_ENCODING.search(head)
+    if found:
+        name = found.group(1).decode("ascii", "ignore").lower()
+        if name in GB_NAMES:
+            name = "gb18030"  # superset of GBK/GB2312; pages labelled gb2312 often use GBK characters
+        try:
+            codecs.lookup(name)
+            return data.decode(name), name
+        except (LookupError, UnicodeDecodeError):
+            pass  # unknown or wrong label: tell the encoding from the bytes
+    return detect_and_decode(data)
+
+
+# --- text helpers -----------------------------------------------------------
+
+CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+CJK_BREAK = re.compile(rf"(?<=[{CJK}])[ \t\r\f\v]*\n\s*(?=[{CJK}])")
+SPACES = re.compile(r"\s+")
+
+
+def is_cjk(ch: str) -> bool:
+    return bool(re.match(f"[{CJK}]", ch))
+
+
+def join_cjk(parts: list[str]) -> str:
+    """Join pieces of one cell: no space between Chinese pieces, one between others."""
+    out = ""
+    for part in parts:
+        part = part.strip()
+        if not part:
+            continue
+        if out and not (is_cjk(out[-1]) or is_cjk(part[0])):
+            out += " "
+        out += part
+    return out
+
+
+def clean(text: str) -> str:
+    """Collapse whitespace; a source line break between two Chinese characters is no space."""
+    return SPACES.sub(" ", CJK_BREAK.sub("", text)).strip()
+
+
+def visible_len(text: str) -> int:
+    return len(SPACES.sub("", text))
+
+
+# --- chrome -----------------------------------------------------------------
+
+ALWAYS_DROP = ["script", "style", "noscript", "template", "head", "link", "meta", "svg", "canvas", "button", "select", "input", "textarea", "option", "map", "object", "embed", "iframe", "frame", "frameset", "audio", "video", "img"]
+CHROME_TAGS = ["nav", "header", "footer", "aside", "form", "menu"]
+# class/id words: substrings for distinctive ones, whole tokens for short ambiguous ones
+CHROME_SUBSTR = ("nav", "menu", "footer", "breadcrumb", "crumb", "share", "toolbar", "header", "sidebar", "banner", "copyright")
+CHROME_TOKENS = {"top", "foot", "bottom", "side", "tools", "tool", "position", "location", "search", "print", "dqwz", "fx", "bshare", "links", "friendlink", "login"}
+CHROME_ROLES = {"navigation", "banner", "contentinfo", "search", "menu", "menubar", "toolbar", "complementary"}
+HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+# Lines left over from chrome.  Strong phrases never occur in a report's short lines;
+# weak ones do ("网站无障碍改造"), so a line goes only if little else is on it.
+STRONG_CHROME = re.compile(
+    r"字[体号][:：]?\s*[\[【(（]?\s*[大中小]\s*[\]】)）]?\s*[\[【(（]?\s*[大中小]|打印本页|打印此页|关闭窗口|关闭本页|分享到|"
+    r"当前位置|您现在的位置|您当前的位置|您的位置|所在位置|浏览次数|阅读次数|访问次数|返回顶部|加入收藏|设为首页|"
+    r"扫一扫在手机|ICP备|网站标识码|公网安备|主办单位|【打印】|【关闭】|\[打印\]|\[关闭\]"
+)
+WEAK_CHROME = re.compile(r"无障碍|网站地图|联系我们|微信|微博|QQ空间|收藏|打印|关闭|分享|首页|繁體|简体|English|长者模式|适老化|RSS")
+PUNCT = re.compile(r"[\W_]+")  # whitespace and punctuation, ASCII or Chinese
+
+
+def is_chrome_line(line: str) -> bool:
+    if STRONG_CHROME.search(line) and len(line) < 120:
+        return True
+    if WEAK_CHROME.search(line):
+        rest = PUNCT.sub("", WEAK_CHROME.sub("", line))
+        return len(rest) < 4
+    return False
+
+
+def looks_like_chrome(tag: Tag) -> bool:
+    if tag.name in CHROME_TAGS:
+        return True
+    role = (tag.get("role") or "").lower()
+    if role in CHROME_ROLES:
+        return True
+    classes = tag.get("class") or []
+    words = " ".join([*classes, tag.get("id") or ""]).lower()
+    if any(s in words for s in CHROME_SUBSTR):
+        return True
+    return any(t in CHROME_TOKENS for t in re.split(r"[^a-z0-9]+", words))
+
+
+def nonlink_len(tag: Tag) -> int:
+    """Visible characters of text that is not inside a link."""
+    if tag.name == "a":
+        return 0
+    total = visible_len(tag.get_text())
+    return total - sum(visible_len(a.get_text()) for a in tag.find_all("a"))
+
+
+# --- tables -----------------------------------------------------------------
+
+
+def own_rows(table: Tag) -> list[Tag]:
+    return [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+
+
+def own_cells(tr: Tag) -> list[Tag]:
+    return tr.find_all(["td", "th"], recursive=False)
+
+
+def is_data_table(table: Tag) -> bool:
+    """A table of figures, not one used to lay out the page."""
+    if table.find("table") is not None:
+        return False
+    rows = own_rows(table)
+    if not rows or max(len(own_cells(tr)) for tr in rows) < 2:
+        return False
+    return all(visible_len(td.get_text()) <= 500 for tr in rows for td in own_cells(tr))
+
+
+def span(cell: Tag, attr: str, limit: int) -> int:
+    found = re.match(r"\s*(\d+)", str(cell.get(attr) or "1"))
+    n = int(found.group(1)) if found else 1
+    if n == 0 and attr == "rowspan":  # rowspan="0": to the end of the table
+        return limit
+    return max(1, min(n, limit))
+
+
+def table_grid(table: Tag) -> list[list[str]]:
+    """Rows of cells, merged cells expanded: text top-left, "" where the cell spans."""
+    rows = own_rows(table)
+    taken: dict[tuple[int, int], str] = {}
+    for r, tr in enumerate(rows):
+        c = 0
+        for cell in own_cells(tr):
+            while (r, c) in taken:
+                c += 1
+            rs, cs = span(cell, "rowspan", len(rows) - r), span(cell, "colspan", 1000)
+            text = cell_text(cell)
+            for dr in range(rs):
+                for dc in range(cs):
+                    taken[(r + dr, c + dc)] = "" if dr or dc else text
+            c += cs
+    if not taken:
+        return []
+    ncols = max(c for _, c in taken) + 1
+    grid = [[taken.get((r, c), "") for c in range(ncols)] for r in range(len(rows))]
+    while ncols > 1 and all(not row[-1] for row in grid):  # stray empty last column
+        ncols -= 1
+        grid = [row[:ncols] for row in grid]
+    return [row for row in grid if any(row)]
+
+
+def cell_text(cell: Tag) -> str:
+    """A cell's text on one line: its paragraphs and <br> lines joined."""
+    walker = Walker()
+    walker.walk(cell)
+    walker.flush()
+    parts = [text for kind, text in walker.blocks if kind == "p"]
+    return join_cjk(parts)
+
+
+# --- blocks -----------------------------------------------------------------
+
+BLOCK_TAGS = {
+    "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd",
+    "blockquote", "pre", "address", "center", "figure", "figcaption", "caption", "hr", "tr", "td", "th", "tbody",
+    "thead", "tfoot", "body", "html", "form", "fieldset", "legend", "details", "summary", "header", "footer", "nav", "aside",
+}  # fmt: skip
+
+
+class Walker:
+    """Turns an element into blocks: ("p", line) and ("table", rows)."""
+
+    def __init__(self) -> None:
+        self.blocks: list[tuple[str, object]] = []
+        self.buf: list[str] = []
+
+    def flush(self) -> None:
+        text = clean("".join(self.buf))
+        self.buf = []
+        if text:
+            self.blocks.append(("p", text))
+
+    def walk(self, node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                if not isinstance(child, PreformattedString):  # comments, doctype, CDATA
+                    self.buf.append(str(child))
+                continue
+            if not isinstance(child, Tag):
+                continue
+            if child.name == "br":
+                self.flush()
+            elif child.name == "table":
+                self.flush()
+                if is_data_table(child):
+                    for caption in child.find_all("caption", recursive=False):
+                        self.walk(caption)
+                        self.flush()
+                    self.blocks.append(("table", table_grid(child)))
+                else:  # layout: its cells are ordinary blocks
+                    for tr in own_rows(child):
+                        for td in own_cells(tr):
+                            self.walk(td)
+                            self.flush()
+            elif child.name in BLOCK_TAGS:
+                self.flush()
+                self.walk(child)
+                self.flush()
+            else:
+                self.walk(child)
+
+
+# --- the page ---------------------------------------------------------------
+
+ATTACHMENT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd|zip|rar)$", re.I)
+MIN_REPORT_CHARS = 800  # a report's text with its tables runs to thousands of characters
+
+
+def attachment_name(tag: Tag, url: str) -> str:
+    text = clean(tag.get_text()) if tag.name == "a" else ""
+    if text and (ATTACHMENT.search(text) or "报告" in text):
+        return text
+    return unquote(posixpath.basename(urlsplit(url).path)) or url
+
+
+def attachments(root: Tag) -> list[tuple[Tag, str]]:
+    """Links and embeds that point at a document file."""
+    found = []
+    for tag in root.find_all(["a", "iframe", "embed", "object"]):
+        url = str(tag.get("href") or tag.get("src") or tag.get("data") or "").strip()
+        if url and ATTACHMENT.search(urlsplit(url).path):
+            found.append((tag, url))
+    return found
+
+
+def prune(body: Tag) -> None:
+    """Drop what is never the report: scripts, hidden elements, chrome."""
+    for tag in body.find_all(ALWAYS_DROP):
+        tag.decompose()
+    for tag in body.find_all(True):
+        if not tag.decomposed and (tag.has_attr("hidden") or HIDDEN_STYLE.search(str(tag.get("style") or ""))):
+            tag.decompose()
+    total = nonlink_len(body)
+    for tag in body.find_all(True):
+        # a wrapper that holds most of the text (ASP.NET pages put all in one <form>) stays
+        if not tag.decomposed and looks_like_chrome(tag) and nonlink_len(tag) < 0.5 * total:
+            tag.decompose()
+
+
+def main_block(body: Tag) -> Tag:
+    """The deepest element that still holds most of the page's non-link text."""
+    total = nonlink_len(body)
+    node = body
+    while True:
+        kids = [k for k in node.find_all(True, recursive=False) if not (k.name == "table" and is_data_table(k))]
+        if not kids:
+            return node
+        best = max(kids, key=nonlink_len)
+        if nonlink_len(best) < 0.6 * total:
+            return node
+        node = best
+
+
+def title_before(block: Tag, page_title: str) -> str | None:
+    """The article's title when it stands outside the content block."""
+    for tag in block.find_all_previous(True, limit=400):
+        if not isinstance(tag, Tag) or tag.decomposed or tag in block.parents:
+            continue
+        words = " ".join([*(tag.get("class") or []), str(tag.get("id") or "")]).lower()
+        if tag.name in ("h1", "h2", "h3") or "title" in words:
+            text = clean(tag.get_text())
+            if 4 <= len(text) <= 120 and "报告" in text and tag.find("a") is None:
+                return text
+    for piece in re.split(r"\s*[_|｜—–-]+\s*", page_title):
+        if "报告" in piece:
+            return piece.strip()
+    return None
+
+
+def extract(data: bytes) -> Extracted:
+    text, encoding = decode_page(data)
+    soup = BeautifulSoup(text, "lxml")
+    page_title = clean(soup.title.get_text()) if soup.title else ""
+    body = soup.body or soup
+    embedded = [(t, u) for t, u in attachments(body) if t.name != "a"]  # iframes are dropped with the chrome
+    prune(body)
+    block = main_block(body)
+    walker = Walker()
+    walker.walk(block)
+    walker.flush()
+    blocks = [(kind, value) for kind, value in walker.blocks if not (kind == "p" and is_chrome_line(str(value)))]
+
+    if text_size(blocks) < MIN_REPORT_CHARS:
+        links = attachments(block) or attachments(body)
+        links = embedded + links
+        if links:
+            links.sort(key=lambda tu: "报告" not in clean(tu[0].get_text()) + unquote(tu[1]))
+            tag, url = links[0]
+            raise NotAReport(f"web page links to the report as an attachment: {attachment_name(tag, url)}")
+
+    title = title_before(block, page_title)
+    first = "".join(str(v) for k, v in blocks[:3] if k == "p")
+    if title and title.replace(" ", "") not in first.replace(" ", ""):
+        blocks.insert(0, ("p", title))
+
+    return assemble(blocks, encoding)
+
+
+def text_size(blocks: list[tuple[str, object]]) -> int:
+    size = 0
+    for kind, value in blocks:
+        cells = [str(value)] if kind == "p" else [c for row in value for c in row]  # type: ignore[attr-defined]
+        size += sum(visible_len(c) for c in cells)
+    return size
+
+
+def assemble(blocks: list[tuple[str, object]], encoding: str) -> Extracted:
+    """Lay blocks out as text: paragraphs one per line, tables as tab-separated rows framed by blank lines."""
+    out: list[str] = []
+    marks: list[Mark] = []
+    pos = 0
+    paragraph = table = 0
+
+    def put(line: str, location: str | None) -> None:
+        nonlocal pos
+        if location:
+            marks.append(Mark(pos, None, location))
+        out.append(line)
+        pos += len(line) + 1
+
+    for kind, value in blocks:
+        if kind == "p":
+            paragraph += 1
+            put(str(value), f"paragraph {paragraph}")
+            continue
+        rows: list[list[str]] = value  # type: ignore[assignment]
+        if not rows:
+            continue
+        table += 1
+        if out and out[-1] != "":
+            put("", None)
+        for r, row in enumerate(rows, 1):
+            put("\t".join(row), f"table {table}, row {r}")
+        put("", None)
+    return Extracted("\n".join(out).rstrip("\n") + "\n", "html", encoding, marks)

@@ -1,0 +1,92 @@
+"""Plain text in any Chinese encoding: the encoding is read from the bytes."""
+
+from __future__ import annotations
+
+import codecs
+
+from charset_normalizer import from_bytes
+
+from index.errors import UnreadableFile
+from index.formats import Extracted
+
+# Encodings a Chinese government text file plausibly uses.  charset-normalizer
+# sometimes prefers a Korean or Japanese code page for short GBK texts; when the
+# bytes also decode as GB18030 (a superset of GBK and GB2312) we believe that.
+CHINESE = {"utf_8", "utf_16", "utf_16_le", "utf_16_be", "utf_32", "gb18030", "gbk", "gb2312", "big5", "hz", "ascii"}
+
+BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE, whose BOM is its prefix
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+]
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode bytes to text; return (text, encoding name)."""
+    for bom, name in BOMS:
+        if data.startswith(bom):
+            return data.decode(name, errors="replace"), name
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    guess = from_bytes(data).best()
+    name = guess.encoding if guess else None
+    if name not in CHINESE:
+        try:
+            return data.decode("gb18030"), "gb18030"
+        except UnicodeDecodeError:
+            pass
+    if name is None:
+        raise UnreadableFile("cannot tell the text encoding")
+    if name in ("gbk", "gb2312"):
+        name = "gb18030"  # superset: decodes what GBK files carry beyond GBK
+    return data.decode(name, errors="replace"), name
+
+
+def _texty(text: str) -> float:
+    """Share of characters a Chinese report is made of."""
+    if not text:
+        return 0.0
+    good = sum(1 for ch in text if (ch.isprintable() and ch != "\ufffd") or ch in "\t\n\r")
+    return good / len(text)
+
+
+def utf16_without_bom(data: bytes) -> str | None:
+    """The byte order of BOM-less UTF-16, if the bytes read as text that way.
+
+    ASCII in UTF-16 has a NUL in every other byte, but CJK text has almost
+    none, so NULs alone cannot tell: decode both ways and keep what reads.
+    """
+    sample = data[:4096]
+    if b"\x00" not in sample or len(data) % 2:
+        return None
+    best = None
+    for name in ("utf-16-le", "utf-16-be"):
+        text = sample.decode(name, errors="replace")
+        if _texty(text) > 0.97 and (best is None or _texty(text) > best[0]):
+            best = (_texty(text), name)
+    return best[1] if best else None
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for bytes that are not text in any encoding we read."""
+    sample = data[:4096]
+    if any(sample.startswith(b) for b, _ in BOMS) or utf16_without_bom(data):
+        return False
+    if b"\x00" in sample:
+        return True
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return control > len(sample) * 0.05
+
+
+def extract(data: bytes) -> Extracted:
+    if looks_binary(data):
+        raise UnreadableFile("binary data, not text")
+    name = None if any(data.startswith(b) for b, _ in BOMS) else utf16_without_bom(data)
+    if name:
+        return Extracted(data.decode(name, errors="replace"), "txt", name)
+    text, encoding = decode(data)
+    return Extracted(text, "txt", encoding)

@@ -1,0 +1,126 @@
+"""Read one file: sniff its format from the bytes, extract its text.
+
+The format is told from the content, not the file name (agencies' downloads
+often carry a wrong or no extension); the name is only a tie-breaker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+from index.errors import UnreadableFile, UnsupportedFormat
+from index.formats import Extracted
+from index.model import Source
+
+MB = 1024 * 1024
+# A report is 5–50 KB of text; a PDF with scanned seals can run to tens of MB.
+SIZE_LIMITS = {"txt": 10 * MB, "html": 20 * MB, "docx": 50 * MB, "pdf": 100 * MB}
+
+# Recognised but not read: (magic prefix, what it is)
+UNSUPPORTED_MAGIC = [
+    (b"\xd0\xcf\x11\xe0", "legacy Word/WPS (.doc/.wps) file; save it as .docx"),
+    (b"\x89PNG", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF8", "GIF image"),
+    (b"Rar!", "RAR archive"),
+    (b"7z\xbc\xaf", "7-Zip archive"),
+    (b"\x1f\x8b", "gzip archive"),
+    (b"{\\rtf", "RTF document"),
+    (b"II*\x00", "TIFF image"),
+    (b"MM\x00*", "TIFF image"),
+]
+UNSUPPORTED_SUFFIX = {".doc", ".wps", ".xls", ".xlsx", ".ppt", ".pptx", ".ofd", ".jpg", ".jpeg", ".png", ".gif", ".tif", ".tiff", ".zip", ".rar", ".7z"}
+
+
+def sniff(data: bytes, name: str = "") -> str:
+    """The format of a file: "txt", "html", "docx" or "pdf"; raise for the rest."""
+    head = data[:2048]
+    if head.lstrip().startswith(b"%PDF") or data[:1024].find(b"%PDF-") >= 0:
+        return "pdf"
+    for magic, what in UNSUPPORTED_MAGIC:
+        if head.startswith(magic):
+            raise UnsupportedFormat(f"unsupported format: {what}")
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                names = set(z.namelist())
+        except zipfile.BadZipFile:
+            if name.lower().endswith(".docx"):
+                raise UnreadableFile("corrupt DOCX: not a readable zip archive") from None
+            raise UnsupportedFormat("unsupported format: damaged zip archive") from None
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            raise UnsupportedFormat("unsupported format: Excel workbook")
+        raise UnsupportedFormat("unsupported format: zip archive")
+    suffix = Path(name).suffix.lower()
+    if suffix in UNSUPPORTED_SUFFIX:
+        raise UnsupportedFormat(f"unsupported format: {suffix} file")
+    lowered = head.lower()
+    if suffix in (".html", ".htm", ".shtml") or any(t in lowered for t in (b"<html", b"<!doctype html", b"<body", b"<table", b"<div")):
+        return "html"
+    return "txt"
+
+
+def extract(data: bytes, name: str = "") -> Extracted:
+    """The text of a file's bytes."""
+    if not data.strip():
+        raise UnreadableFile("empty file")
+    fmt = sniff(data, name)
+    if len(data) > SIZE_LIMITS[fmt]:
+        raise UnreadableFile(f"file too large for a report ({len(data) / MB:.1f} MB; limit {SIZE_LIMITS[fmt] // MB} MB for {fmt})")
+    if fmt == "pdf":
+        from index.formats import pdf as reader
+    elif fmt == "docx":
+        from index.formats import docx as reader
+    elif fmt == "html":
+        from index.formats import html as reader
+    else:
+        from index.formats import text as reader
+    return reader.extract(data)
+
+
+def read_file(path: str | Path) -> tuple[Extracted, Source]:
+    """Read a file from disk; errors carry the path."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > max(SIZE_LIMITS.values()):
+            raise UnreadableFile(f"file too large for a report ({size / MB:.1f} MB)")
+        data = path.read_bytes()
+    except OSError as e:
+        raise UnreadableFile(f"cannot read file: {e.strerror or e}", str(path)) from None
+    except UnreadableFile as e:
+        e.path = str(path)
+        raise
+    source = Source(path=str(path), sha256=hashlib.sha256(data).hexdigest(), format="", size=len(data))
+    try:
+        extracted = extract(data, path.name)
+    except UnreadableFile as e:
+        e.path = str(path)
+        raise
+    source.format = extracted.format
+    source.encoding = extracted.encoding
+    return extracted, source
+
+
+# Files worth opening when walking a folder: what we read, and what we can at
+# least name as unsupported (a researcher's download folder has both).
+READABLE_SUFFIX = {".txt", ".text", ".htm", ".html", ".shtml", ".xhtml", ".docx", ".pdf", ""}
+
+
+def find_files(paths: list[str | Path]) -> list[Path]:
+    """The report files under ``paths`` (files are taken as given), sorted."""
+    found: set[Path] = set()
+    for p in map(Path, paths):
+        if p.is_dir():
+            for f in p.rglob("*"):
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts):
+                    if f.suffix.lower() in READABLE_SUFFIX | UNSUPPORTED_SUFFIX:
+                        found.add(f)
+        else:
+            found.add(p)
+    return sorted(found)
