@@ -453,10 +453,12 @@ class Analysis:
         return tuple(sorted(self._extra))
 
     def add_words(self, words: Iterable[str]) -> list[str]:
-        """Add dictionary words (e.g. agency names); return the ones that are new."""
+        """Add dictionary words (e.g. agency names); return the ones that are new
+        (neither added before nor in the built-in dictionary)."""
         if isinstance(words, str):
             raise TypeError("add_words() takes an iterable of words, not one str")
-        new = sorted(set(_clean_words(words)) - self._extra)
+        builtin = {w for w, _ in _builtin_entries()}
+        new = sorted(set(_clean_words(words)) - self._extra - builtin)
         if new:
             self._extra.update(new)
             self._word = None
