@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from index.normalize import normalize
+
 Number = int | float
 
 
@@ -172,7 +174,7 @@ class Report:
             return cell.value if cell else None
 
         return {
-            "received": total("new_received"),  # 本年新收
+            "new_received": total("new_received"),  # 本年新收
             "carried_over": total("carried_over"),  # 上年结转
             "disclosed": total("disclosed"),  # 予以公开
             "partially_disclosed": total("partially_disclosed"),  # 部分公开
@@ -180,7 +182,7 @@ class Report:
             "unavailable": total(prefix="unavailable_"),  # 无法提供
             "not_processed": total(prefix="not_processed_"),  # 不予处理
             "other_processed": total(prefix="other"),  # 其他处理
-            "processed": total("processed_total"),  # （七）总计
+            "processed_total": total("processed_total"),  # （七）总计
             "carried_forward": total("carried_forward"),  # 结转下年度
             "review": rl("review", "total"),  # 行政复议
             "review_corrected": rl("review", "corrected"),
@@ -225,11 +227,14 @@ class Report:
         }
         if text:
             out["text"] = self.text
+            out["original"] = self.original
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
         """Rebuild a report from ``to_dict()`` output (as stored in the index)."""
+        original = data.get("original", "")
+        offsets = normalize(original)[1] if original else []  # recomputed, not stored
         prov = data.get("provenance") or {}
 
         def table(name: str) -> Table | None:
@@ -260,6 +265,8 @@ class Report:
             checks=[Check(**c) for c in data.get("checks") or []],
             warnings=list(data.get("warnings") or []),
             text=data.get("text", ""),
+            offsets=offsets,
+            original=original,
             sections=[Section(**s) for s in data.get("sections") or []],
             passages=[Passage(**p) for p in data.get("passages") or []],
             source=Source(**data["source"]) if data.get("source") else None,

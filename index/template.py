@@ -154,7 +154,7 @@ def heading_number(line: str) -> int | None:
 
 # The keys of Report.key_figures(), with the words a reader knows them by.
 KEY_FIGURES = {
-    "received": "本年新收申请",
+    "new_received": "本年新收申请",
     "carried_over": "上年结转",
     "disclosed": "予以公开",
     "partially_disclosed": "部分公开",
@@ -162,7 +162,7 @@ KEY_FIGURES = {
     "unavailable": "无法提供",
     "not_processed": "不予处理",
     "other_processed": "其他处理",
-    "processed": "办理总计",
+    "processed_total": "办理总计",
     "carried_forward": "结转下年度",
     "review": "行政复议",
     "review_corrected": "复议被纠正",
@@ -172,4 +172,28 @@ KEY_FIGURES = {
     "penalty": "行政处罚决定",
     "coercion": "行政强制决定",
     "fee_amount_wan": "收费金额（万元）",
+}
+
+# ---------------------------------------------------------------- section-2 layout per template
+
+# The items of section 2 and their columns, as each template prints them.
+PROACTIVE_LAYOUT = {
+    "2021": {
+        "regulations": ("issued", "repealed", "in_force"),
+        "normative_documents": ("issued", "repealed", "in_force"),
+        "licensing": ("decisions",),
+        "penalty": ("decisions",),
+        "coercion": ("decisions",),
+        "fees": ("fee_amount_wan",),
+    },
+    "2019": {
+        "regulations": ("new_made", "new_published", "total_published"),
+        "normative_documents": ("new_made", "new_published", "total_published"),
+        "licensing": ("previous_count", "change", "decisions"),
+        "other_services": ("previous_count", "change", "decisions"),
+        "penalty": ("previous_count", "change", "decisions"),
+        "coercion": ("previous_count", "change", "decisions"),
+        "fees": ("previous_count", "change"),
+        "procurement": ("procurement_count", "procurement_amount_wan"),
+    },
 }

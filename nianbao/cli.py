@@ -1,16 +1,23 @@
 """The ``nianbao`` command.
 
-    nianbao parse FILE [--json]      one report: a summary, or the contract JSON
-    nianbao check PATH...            every problem in a folder of reports, one per line
+    nianbao parse FILE [--json]               one report: a summary, or the contract JSON
+    nianbao check PATH...                     every problem in a folder of reports, one per line
+    nianbao index PATH... [--index DIR]       add, update and remove reports in the index
+    nianbao search QUERY [filters] [--json]   search the index
+    nianbao export QUERY [filters] -o FILE    every matching report as CSV or JSON lines
+    nianbao serve [--index DIR]               the web site (builds a demo index on first run)
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 from pathlib import Path
 
 import click
+from tqdm import tqdm
 
 from index.errors import ReportError
 from index.model import Report
@@ -94,3 +101,151 @@ def check(paths: tuple[Path, ...]) -> None:
         f"{counts['check']} failed checks, {counts['warning']} warnings"
     )
     sys.exit(EXIT_ERROR if counts["error"] else EXIT_OK)
+
+
+# ---------------------------------------------------------------------- index
+
+DEFAULT_INDEX = Path(os.environ.get("NIANBAO_INDEX", "var/index"))
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+index_option = click.option(
+    "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_INDEX, show_default=True,
+    help="Index directory (or set NIANBAO_INDEX).",
+)  # fmt: skip
+
+
+@main.command("index")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@index_option
+def index_cmd(paths: tuple[Path, ...], index_dir: Path) -> None:
+    """Index the reports under PATHS (files or folders); only changed files are read again."""
+    summary = run_indexer(list(paths), index_dir)
+    sys.exit(EXIT_OK if summary is not None else EXIT_ERROR)
+
+
+def run_indexer(paths: list[Path], index_dir: Path):
+    """Index with a progress bar on a terminal, a log line per problem otherwise."""
+    from index.build import IndexBusy, build_index
+    from index.read import find_files
+
+    files = find_files(paths)
+    bar = tqdm(total=len(files), unit="file", disable=not sys.stderr.isatty(), file=sys.stderr)
+
+    def on_file(path: str, status: str, reason: str) -> None:
+        if status == "failed":
+            (bar.write if not bar.disable else lambda m: click.echo(m, err=True))(f"failed: {path}: {reason}")
+        if status != "removed":
+            bar.update(1)
+
+    try:
+        summary = build_index(paths, index_dir, on_file=on_file, files=files)
+    except IndexBusy as e:
+        bar.close()
+        click.echo(f"error: {e}", err=True)
+        return None
+    bar.close()
+    click.echo(summary.line(), err=True)
+    for path, reason in summary.failed:
+        click.echo(f"  failed  {path}: {reason}", err=True)
+    return summary
+
+
+# ---------------------------------------------------------------------- search
+
+def filter_options(f):
+    for name, help_text in [
+        ("year", "年度, e.g. 2023 (repeat for several)"),
+        ("province", "省份, e.g. 山东省"),
+        ("city", "城市"),
+        ("county", "区县"),
+        ("agency", "机关 (exact name)"),
+        ("sector", "领域, e.g. 应急管理"),
+    ]:
+        f = click.option(f"--{name}", multiple=True, help=help_text)(f)
+    f = click.option("--facet", "facets", multiple=True, metavar="NAME=VALUE", help="Any facet filter, e.g. new_received=1-9.")(f)
+    f = click.option("--sort", default="relevance", show_default=True, help="relevance | year_desc | year_asc | new_received_desc")(f)
+    return index_option(f)
+
+
+def make_request(query: str, options: dict, **extra):
+    from search.engine import SearchRequest
+
+    filters: dict[str, list[str]] = {}
+    for name in ("year", "province", "city", "county", "agency", "sector"):
+        if options.get(name):
+            filters[name] = list(options[name])
+    for item in options.get("facets") or ():
+        name, _, value = item.partition("=")
+        filters.setdefault(name.strip(), []).append(value.strip())
+    return SearchRequest(q=query, filters=filters, sort=options.get("sort") or "relevance", **extra)
+
+
+def open_engine(index_dir: Path):
+    from search.engine import Engine
+
+    try:
+        return Engine(index_dir)
+    except FileNotFoundError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+@main.command()
+@click.argument("query", default="")
+@filter_options
+@click.option("--limit", default=10, show_default=True, help="Hits to show.")
+@click.option("--page", default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the full result (hits, facets, how the query was read) as JSON.")
+def search(query: str, index_dir: Path, limit: int, page: int, as_json: bool, **options) -> None:
+    """Search the index.  QUERY: words (all must match), "phrases", OR, -word, field:value, year:2021..2023."""
+    engine = open_engine(index_dir)
+    result = engine.search(make_request(query, options, per_page=limit, page=page))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        return
+    tty = sys.stdout.isatty()
+    click.echo(f"{result.total} 份报告 · 检索式：{result.query.describe()}")
+    for note in result.notes:
+        click.echo(f"  注意：{note}")
+    for n, hit in enumerate(result.hits, (result.request.page - 1) * result.request.per_page + 1):
+        region = " ".join(x for x in hit.region.values() if x)
+        click.echo(f"\n{n}. {hit.agency} · {hit.year} · {region} · {hit.sector}   [{hit.id}]")
+        for p in hit.passages or []:
+            click.echo(f"   {p.id:>5}  {terminal(p.html, tty)}")
+        if not hit.passages and hit.snippet:
+            click.echo(f"          {terminal(hit.snippet, tty)}")
+
+
+def terminal(html: str, tty: bool) -> str:
+    from html import unescape
+
+    text = html.replace("<mark>", "\x1b[1;33m" if tty else "【").replace("</mark>", "\x1b[0m" if tty else "】")
+    text = unescape(re.sub(r"<[^>]+>", "", text))
+    return text if len(text) <= 160 else text[:157] + "…"
+
+
+@main.command()
+@click.argument("query", default="")
+@filter_options
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write ('-' for stdout).")
+def export(query: str, index_dir: Path, fmt: str, output: Path, **options) -> None:
+    """Export every report matching QUERY and filters: one row each, all fields."""
+    from search.export import row, to_csv, to_jsonl
+
+    engine = open_engine(index_dir)
+    written = 0
+
+    def rows():
+        nonlocal written
+        for rid, report, passages, sources in engine.matching(make_request(query, options)):
+            written += 1
+            yield row(rid, report, passages, sources)
+
+    out = sys.stdout if str(output) == "-" else open(output, "w", encoding="utf-8", newline="")
+    try:
+        for chunk in to_csv(rows()) if fmt == "csv" else to_jsonl(rows()):
+            out.write(chunk)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    click.echo(f"wrote {written} reports to {output}", err=True)

@@ -78,7 +78,7 @@ def test_signed_numbers_and_amounts_are_read_as_printed():
 def test_key_figures_sum_the_groups():
     report = parse_file("samples/zibo-jiguan-shiwu-2023.txt")
     k = report.key_figures()
-    assert k["received"] == 2 and k["disclosed"] == 2 and k["withheld"] == 0 and k["processed"] == 2
+    assert k["new_received"] == 2 and k["disclosed"] == 2 and k["withheld"] == 0 and k["processed_total"] == 2
     assert k["licensing"] == 0 and k["review"] == 0 and k["litigation"] == 0
 
 

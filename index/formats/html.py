@@ -6,8 +6,8 @@ Quirks of the format and how this reader handles them:
   ``<meta charset>`` or ``http-equiv`` tag -- or say ``utf-8`` while being GBK,
   or say nothing.  Bytes that are valid UTF-8 are read as UTF-8 (Chinese text in
   GBK is practically never valid UTF-8); otherwise the declared charset is used
-  if the bytes decode under it; otherwise the encoding is detected from the
-  bytes (:func:`index.formats.text.decode`).  GBK and GB2312 are read as
+  if the bytes decode under it (a stray bad byte is tolerated); otherwise the
+  encoding is detected from the bytes (:func:`index.formats.text.decode`).  GBK and GB2312 are read as
   GB18030, their superset.
 - **Page chrome.**  The report sits inside the portal's header, menus,
   breadcrumb, share bar and footer.  No per-site selectors: the reader drops
@@ -39,7 +39,7 @@ from urllib.parse import unquote, urlsplit
 from bs4 import BeautifulSoup
 from bs4.element import NavigableString, PreformattedString, Tag
 
-from index.errors import NotAReport
+from index.errors import NotAReport, UnreadableFile
 from index.formats import Extracted, Mark
 from index.formats.text import BOMS
 from index.formats.text import decode as detect_and_decode
@@ -67,9 +67,12 @@ def decode_page(data: bytes) -> tuple[str, str]:
             name = "gb18030"  # superset of GBK/GB2312; pages labelled gb2312 often use GBK characters
         try:
             codecs.lookup(name)
-            return data.decode(name), name
-        except (LookupError, UnicodeDecodeError):
-            pass  # unknown or wrong label: tell the encoding from the bytes
+            text = data.decode(name, errors="replace")
+            # a few bad bytes (a page cut off mid-character) do not make the label wrong
+            if text.count("\ufffd") <= max(2, len(data) // 1000):
+                return text, name
+        except LookupError:
+            pass  # unknown label: tell the encoding from the bytes
     return detect_and_decode(data)
 
 
@@ -229,8 +232,15 @@ BLOCK_TAGS = {
 }  # fmt: skip
 
 
+FLUSH = object()  # marker on the walk's stack: end of a block element
+
+
 class Walker:
-    """Turns an element into blocks: ("p", line) and ("table", rows)."""
+    """Turns an element into blocks: ("p", line) and ("table", rows).
+
+    The walk keeps its own stack: pages exported from Word can nest elements
+    thousands deep, past Python's recursion limit.
+    """
 
     def __init__(self) -> None:
         self.blocks: list[tuple[str, object]] = []
@@ -242,34 +252,36 @@ class Walker:
         if text:
             self.blocks.append(("p", text))
 
-    def walk(self, node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, NavigableString):
-                if not isinstance(child, PreformattedString):  # comments, doctype, CDATA
-                    self.buf.append(str(child))
-                continue
-            if not isinstance(child, Tag):
-                continue
-            if child.name == "br":
+    def walk(self, root: Tag) -> None:
+        stack: list[object] = list(reversed(list(root.children)))
+        while stack:
+            node = stack.pop()
+            if node is FLUSH:
                 self.flush()
-            elif child.name == "table":
+            elif isinstance(node, NavigableString):
+                if not isinstance(node, PreformattedString):  # comments, doctype, CDATA
+                    self.buf.append(str(node))
+            elif not isinstance(node, Tag):
+                continue
+            elif node.name == "br":
                 self.flush()
-                if is_data_table(child):
-                    for caption in child.find_all("caption", recursive=False):
-                        self.walk(caption)
+            elif node.name == "table":
+                self.flush()
+                if is_data_table(node):
+                    for caption in node.find_all("caption", recursive=False):
+                        self.buf.append(caption.get_text(" "))
                         self.flush()
-                    self.blocks.append(("table", table_grid(child)))
+                    self.blocks.append(("table", table_grid(node)))
                 else:  # layout: its cells are ordinary blocks
-                    for tr in own_rows(child):
-                        for td in own_cells(tr):
-                            self.walk(td)
-                            self.flush()
-            elif child.name in BLOCK_TAGS:
+                    for td in reversed([td for tr in own_rows(node) for td in own_cells(tr)]):
+                        stack.append(FLUSH)
+                        stack.extend(reversed(list(td.children)))
+            elif node.name in BLOCK_TAGS:
                 self.flush()
-                self.walk(child)
-                self.flush()
+                stack.append(FLUSH)
+                stack.extend(reversed(list(node.children)))
             else:
-                self.walk(child)
+                stack.extend(reversed(list(node.children)))
 
 
 # --- the page ---------------------------------------------------------------
@@ -299,22 +311,31 @@ def prune(body: Tag) -> None:
     """Drop what is never the report: scripts, hidden elements, chrome."""
     for tag in body.find_all(ALWAYS_DROP):
         tag.decompose()
-    for tag in body.find_all(True):
-        if not tag.decomposed and (tag.has_attr("hidden") or HIDDEN_STYLE.search(str(tag.get("style") or ""))):
-            tag.decompose()
     total = nonlink_len(body)
     for tag in body.find_all(True):
-        # a wrapper that holds most of the text (ASP.NET pages put all in one <form>) stays
-        if not tag.decomposed and looks_like_chrome(tag) and nonlink_len(tag) < 0.5 * total:
+        if tag.decomposed:  # inside an element already dropped
+            continue
+        hidden = tag.has_attr("hidden") or HIDDEN_STYLE.search(str(tag.get("style") or ""))
+        # a wrapper that holds most of the text stays (ASP.NET pages put all in one <form>;
+        # some CMSs hide the article until a script shows it)
+        if (hidden or looks_like_chrome(tag)) and nonlink_len(tag) < 0.5 * total:
             tag.decompose()
+
+
+TEXT_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "pre", "caption", "figcaption", "address", "a"}
+
+
+def holds_blocks(tag: Tag) -> bool:
+    """An element made of paragraphs or tables, not a paragraph itself."""
+    return tag.name not in TEXT_BLOCKS and tag.find([*BLOCK_TAGS, "table"]) is not None
 
 
 def main_block(body: Tag) -> Tag:
-    """The deepest element that still holds most of the page's non-link text."""
+    """The deepest container of blocks that still holds most of the page's non-link text."""
     total = nonlink_len(body)
     node = body
     while True:
-        kids = [k for k in node.find_all(True, recursive=False) if not (k.name == "table" and is_data_table(k))]
+        kids = [k for k in node.find_all(True, recursive=False) if holds_blocks(k) and not (k.name == "table" and is_data_table(k))]
         if not kids:
             return node
         best = max(kids, key=nonlink_len)
@@ -326,7 +347,7 @@ def main_block(body: Tag) -> Tag:
 def title_before(block: Tag, page_title: str) -> str | None:
     """The article's title when it stands outside the content block."""
     for tag in block.find_all_previous(True, limit=400):
-        if not isinstance(tag, Tag) or tag.decomposed or tag in block.parents:
+        if not isinstance(tag, Tag) or any(tag is parent for parent in block.parents):  # (Tag == compares whole subtrees)
             continue
         words = " ".join([*(tag.get("class") or []), str(tag.get("id") or "")]).lower()
         if tag.name in ("h1", "h2", "h3") or "title" in words:
@@ -340,6 +361,13 @@ def title_before(block: Tag, page_title: str) -> str | None:
 
 
 def extract(data: bytes) -> Extracted:
+    try:
+        return read_page(data)
+    except RecursionError:  # a tree too deep for bs4's own recursive helpers
+        raise UnreadableFile("HTML page nested too deeply to read") from None
+
+
+def read_page(data: bytes) -> Extracted:
     text, encoding = decode_page(data)
     soup = BeautifulSoup(text, "lxml")
     page_title = clean(soup.title.get_text()) if soup.title else ""

@@ -10,9 +10,11 @@ Quirks of the format and how this reader handles them:
   in its vertical place among the page's text lines; the characters inside
   table boxes are left out of the running text so nothing is printed twice.
 - **Wrapped lines.**  A paragraph's lines break at the right margin.  A line
-  that reaches the margin and does not end a sentence is joined with the next
-  line unless that one is indented (a new paragraph), so paragraphs come out
-  one per line.  Inside a cell, wrapped label lines are joined the same way.
+  that reaches the margin is joined with the next line, unless that one is
+  indented (Chinese paragraphs indent their first line) or starts like a
+  heading ("二、", "（三）", "1．"), so paragraphs come out one per line and
+  headings stay on lines of their own.  Inside a cell, wrapped label lines
+  are joined the same way.
 - **Fake bold.**  Titles are often "bolded" by printing every character twice,
   slightly offset; ``dedupe_chars()`` keeps one copy.
 - **Page furniture.**  A lone page number as the first or last line of a page
@@ -28,16 +30,22 @@ Quirks of the format and how this reader handles them:
 from __future__ import annotations
 
 import io
+import logging
 import re
 from typing import Any
 
 from index.errors import NeedsOCR, ReportError, UnreadableFile
 from index.formats import Extracted, Mark
 
+# pdfminer logs a warning for every flaw it works round in a damaged file; the
+# reader's own error (or its silence when the text came out) is what counts.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
+
 MIN_CHARS_PER_PAGE = 20  # fewer non-space characters than this on average: a scan
 CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 SPACES = re.compile(r"\s+")
-SENTENCE_END = re.compile(r"[。！？；：:;!?]$")
+# a line that starts like a heading or list item begins a paragraph, wherever it stands
+NEW_PARAGRAPH = re.compile(r"^([一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.．、](?!\d)|第[一二三四五六七八九十\d]+[章节条部分])")
 PAGE_NUMBER = re.compile(r"^[-—–\s]*(第\s*)?\d{1,4}\s*页?\s*([/／共]\s*\d{1,4}\s*页?)?[-—–\s]*$")
 
 
@@ -59,8 +67,12 @@ def cell(value: str | None) -> str:
 
 def page_items(page: Any) -> list[tuple[float, str, Any]]:
     """The page's text lines and tables, top to bottom: (top, "line"|"table", payload)."""
-    tables = page.find_tables()
-    boxes = [t.bbox for t in tables]
+    tables = []
+    for table in page.find_tables():
+        rows = [[cell(c) for c in row] for row in table.extract()]
+        if max((len(r) for r in rows), default=0) >= 2:  # a one-column "table" is a box drawn round text
+            tables.append((table.bbox, [r for r in rows if any(r)]))
+    boxes = [bbox for bbox, _ in tables]
 
     def outside_tables(obj: dict) -> bool:
         if obj.get("object_type") != "char":
@@ -70,11 +82,7 @@ def page_items(page: Any) -> list[tuple[float, str, Any]]:
 
     text_page = page.filter(outside_tables) if boxes else page
     items: list[tuple[float, str, Any]] = [(line["top"], "line", line) for line in text_page.extract_text_lines()]
-    for table in tables:
-        rows = [[cell(c) for c in row] for row in table.extract()]
-        rows = [row for row in rows if any(row)]
-        if rows:
-            items.append((table.bbox[1], "table", rows))
+    items += [(bbox[1], "table", rows) for bbox, rows in tables if rows]
     items.sort(key=lambda item: item[0])
     # a lone page number at the top or bottom of the page is furniture
     while items and items[-1][1] == "line" and PAGE_NUMBER.match(items[-1][2]["text"]):
@@ -82,6 +90,17 @@ def page_items(page: Any) -> list[tuple[float, str, Any]]:
     while items and items[0][1] == "line" and PAGE_NUMBER.match(items[0][2]["text"]):
         items.pop(0)
     return items
+
+
+def leading_word_width(line: dict) -> float:
+    """Width of the Latin word or number a line starts with (such words wrap whole)."""
+    chars = line.get("chars") or []
+    run = []
+    for c in chars:
+        if c["text"].isspace() or ord(c["text"][0]) > 0x2E7F:
+            break
+        run.append(c)
+    return run[-1]["x1"] - run[0]["x0"] if run else 0.0
 
 
 class Writer:
@@ -94,8 +113,11 @@ class Writer:
         self.tables = 0
         self.rows = 0
         self.state: str | None = None  # what the text so far ends with: "line" | "table"
-        self.joining = False  # the last line was wrapped at the right margin
+        self.gap = 0.0  # how far the last line stopped short of the right margin
+        self.size = 0.0  # and its height
         self.open_columns = 0  # columns of the table that ended the last page
+        self.left = 0.0  # the text's margins, from the last page with enough lines
+        self.right: float | None = None
 
     def put(self, line: str, mark: Mark | None = None) -> None:
         if mark:
@@ -106,8 +128,10 @@ class Writer:
 
     def page(self, number: int, items: list[tuple[float, str, Any]]) -> None:
         lines = [payload for _, kind, payload in items if kind == "line"]
-        left = min((line["x0"] for line in lines), default=0.0)
-        right = max((line["x1"] for line in lines), default=0.0)
+        if len(lines) >= 5 or self.right is None:  # enough lines to tell the page's margins
+            self.left = min((line["x0"] for line in lines), default=0.0)
+            self.right = max((line["x1"] for line in lines), default=0.0)
+        left, right = self.left, self.right  # else those of the pages before
         # a table at the top of the page with as many columns as the one that ended the last page goes on
         continued = bool(items) and items[0][1] == "table" and self.open_columns == len(items[0][2][0])
         marked = False
@@ -116,7 +140,9 @@ class Writer:
                 text = SPACES.sub(" ", payload["text"]).strip()
                 size = max(payload["bottom"] - payload["top"], 1.0)
                 at_margin = payload["x0"] <= left + size * 0.8
-                if self.state == "line" and self.joining and at_margin:  # the paragraph goes on
+                # the last line was full: it reached the margin, or the word this line starts with did not fit there
+                full = self.gap <= self.size * 1.5 or leading_word_width(payload) > self.gap
+                if self.state == "line" and full and at_margin and not NEW_PARAGRAPH.match(text):  # it goes on
                     old = self.lines[-1]
                     joined = join_cjk([old, text])
                     if not marked:  # the page begins mid-paragraph
@@ -131,7 +157,7 @@ class Writer:
                         self.marks.append(Mark(self.pos, number))
                         marked = True
                     self.put(text)
-                self.joining = payload["x1"] >= right - size * 1.5 and not SENTENCE_END.search(text)
+                self.gap, self.size = right - payload["x1"], size
                 self.state = "line"
                 continue
             if not (i == 0 and continued):
@@ -145,7 +171,7 @@ class Writer:
             for row in payload:
                 self.rows += 1
                 self.put("\t".join(row), Mark(0, number, f"table {self.tables}, row {self.rows}"))
-            self.state, self.joining = "table", False
+            self.state = "table"
         if not marked:  # a page without text
             self.marks.append(Mark(self.pos, number))
         self.open_columns = len(items[-1][2][0]) if items and items[-1][1] == "table" else 0
@@ -170,12 +196,12 @@ def read(data: bytes) -> Extracted:
         pages = pdf.pages
         if not pages:
             raise UnreadableFile("corrupt PDF: no pages")
-        for number, page in enumerate(pages, 1):
-            page = page.dedupe_chars()
+        for number, original in enumerate(pages, 1):
+            page = original.dedupe_chars()
             chars += sum(1 for c in page.chars if not c["text"].isspace())
             graphics = graphics or bool(page.images) or len(page.curves) > 20
             writer.page(number, page_items(page))
-            page.close()
+            original.close()  # free the page's parsed objects
     if chars < MIN_CHARS_PER_PAGE * len(pages):
         if graphics:
             raise NeedsOCR("scanned PDF without a text layer: needs OCR")
@@ -187,6 +213,7 @@ def read(data: bytes) -> Extracted:
 def reason(e: BaseException) -> str:
     """A one-line reason for a pdfminer/pdfplumber failure."""
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.psexceptions import PSEOF
     from pdfplumber.utils.exceptions import PdfminerException
 
     while isinstance(e, PdfminerException) and e.args and isinstance(e.args[0], BaseException):
@@ -195,6 +222,8 @@ def reason(e: BaseException) -> str:
         return "encrypted PDF: it needs a password to open"
     if isinstance(e, PDFEncryptionError):
         return f"encrypted PDF: {one_line(e)}"
+    if isinstance(e, PSEOF):
+        return "corrupt PDF: the file ends too early (truncated download?)"
     return f"corrupt PDF: {one_line(e)}"
 
 

@@ -1,0 +1,48 @@
+"""The Whoosh schema: what of a report is searchable, filterable and stored.
+
+One index holds two kinds of documents (``kind``):
+
+- ``report``: one per report, however many files it was read from.  Its text is
+  indexed twice, as jieba words (``body``, ranking and phrases) and as CJK
+  bigrams (``body_bi``, any substring of 2+ characters finds it).  The numbers
+  people filter on are NUMERIC fields (a null is simply absent, so
+  ``withheld:0`` never matches an unknown).  ``meta`` is a compact column with
+  the facet values and headline numbers, read for every hit when counting
+  facets; ``data`` is the whole parsed report, read only for the hits shown.
+- ``source``: one per file, the indexer's memory of what it has read (bytes
+  hash, size, mtime, which report it became, or why it failed).  Keeping it in
+  the same index makes each commit atomic: files and reports never disagree.
+"""
+
+from __future__ import annotations
+
+from whoosh import columns
+from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
+
+from index.analysis import Analysis
+from index.template import KEY_FIGURES
+
+# Place and sector fields answer "province:山东" as a substring of "山东省".
+TEXT_FIELDS = ("agency", "province", "city", "county", "sector")
+NUMERIC_FIELDS = ("year", *KEY_FIGURES)
+FACET_FIELDS = ("year", "province", "city", "county", "agency", "sector", "template", "consistent")
+
+
+def make_schema(analysis: Analysis | None = None) -> Schema:
+    word, bigram = (analysis or Analysis()).analyzers()
+    fields = {
+        "kind": ID(stored=True),
+        "id": ID(unique=True, stored=True),
+        "body": TEXT(analyzer=word, phrase=True),
+        "body_bi": TEXT(analyzer=bigram, phrase=True),
+        "agency_words": TEXT(analyzer=word, phrase=True, field_boost=3.0),
+        "meta": COLUMN(columns.VarBytesColumn()),
+        "data": STORED(),
+        "record": STORED(),
+    }
+    for name in TEXT_FIELDS:
+        fields[name] = TEXT(analyzer=bigram, phrase=True, field_boost=3.0 if name == "agency" else 1.0)
+    fields["year"] = NUMERIC(int, signed=False)
+    for name in KEY_FIGURES:
+        fields[name] = NUMERIC(float, signed=True)
+    return Schema(**fields)
