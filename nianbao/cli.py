@@ -249,3 +249,28 @@ def export(query: str, index_dir: Path, fmt: str, output: Path, **options) -> No
         if out is not sys.stdout:
             out.close()
     click.echo(f"wrote {written} reports to {output}", err=True)
+
+
+# ---------------------------------------------------------------------- serve
+
+
+@main.command()
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (localhost only by default).")
+@click.option("--port", default=5000, show_default=True)
+@click.option("--threads", default=8, show_default=True)
+def serve(index_dir: Path, host: str, port: int, threads: int) -> None:
+    """Serve the web site.  With no index yet, first build one from the bundled sample reports."""
+    import waitress
+
+    from index.build import INDEX_NAME
+    from web import create_app
+    from whoosh.index import exists_in
+
+    if not exists_in(index_dir, INDEX_NAME):
+        click.echo(f"no index in {index_dir} yet: indexing the bundled samples ({SAMPLES})", err=True)
+        if run_indexer([SAMPLES], index_dir) is None:
+            sys.exit(EXIT_ERROR)
+    app = create_app(index_dir)
+    click.echo(f"nianbao: serving {index_dir} on http://{host}:{port}/  (Ctrl-C to stop)", err=True)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="nianbao")

@@ -200,6 +200,17 @@ class Engine:
             stored = s.stored_fields(docnum)
         return Report.from_dict(unpack(stored["data"])), stored["record"]["sources"]
 
+    def metas(self, request: SearchRequest) -> list[dict]:
+        """The facet values and headline numbers of every report in a result set
+        (cheap: no stored text is read), for charts and summaries."""
+        self.clean(request)
+        parsed = parse_query(request.q)
+        with self._lock:
+            s, metas = self._current()
+            query = compile_query(parsed, s.schema)
+            docs = s.docs_for_query(And([Term("kind", "report"), query]))
+            return [metas[d] | {"id": s.stored_fields(d)["id"]} for d in docs if d in metas and F.keep(metas[d], request.filters)]
+
     def matching(self, request: SearchRequest) -> Iterator[tuple[str, Report, list[PassageHit], list[str]]]:
         """Every report of a result set, in order, unpaged: for export and charts."""
         self.clean(request)

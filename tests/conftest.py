@@ -37,3 +37,23 @@ def contract_diff(got: dict, want: dict, keys: list[str] = CONTRACT_KEYS) -> lis
 @pytest.fixture(params=SAMPLES, ids=[p.stem for p in SAMPLES])
 def sample(request) -> Path:
     return request.param
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory) -> Path:
+    """An index of the five samples, built once per test session."""
+    from index.build import build_index
+
+    index_dir = tmp_path_factory.mktemp("index")
+    summary = build_index([SAMPLES_DIR], index_dir)
+    assert len(summary.added) == len(SAMPLES) and not summary.failed
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def engine(sample_index):
+    from search.engine import Engine
+
+    e = Engine(sample_index)
+    yield e
+    e.close()

@@ -1,0 +1,197 @@
+"""Search over the bundled samples: recall, exactness, facets, robustness."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+from conftest import SAMPLES
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from index.parse import parse_file
+from search.engine import SearchRequest
+
+REPORTS = {p.stem: parse_file(p) for p in SAMPLES}
+AGENCY = {stem: r.agency for stem, r in REPORTS.items()}
+
+
+def agencies(engine, q: str = "", **filters) -> set[str]:
+    result = engine.search(SearchRequest(q=q, filters={k: list(v) for k, v in filters.items()}, per_page=100))
+    return {h.agency for h in result.hits}
+
+
+def squeeze(text: str) -> str:
+    """What a substring search compares: folded, letters/digits/ideographs only."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).lower() if ch.isalnum())
+
+
+# ---------------------------------------------------------------- recall and exactness
+
+
+def test_plain_words_must_all_match(engine):
+    assert agencies(engine, "行政处罚") == {AGENCY[s] for s, r in REPORTS.items() if "行政处罚" in r.text}
+    assert agencies(engine, "行政处罚 临淄") == {"临淄区应急管理局"}
+
+
+def test_quoted_phrase_is_exact(engine):
+    # both words are in the 卫滨区 report, but never next to each other
+    assert agencies(engine, "政策解读 防汛抗旱")
+    assert agencies(engine, '"政策解读防汛抗旱"') == set()
+    assert agencies(engine, '"防汛抗旱意见"') == {"卫滨区应急管理局"}
+
+
+def test_sub_words_are_found(engine):
+    # jieba keeps 信息处理费 as one word; the bigram field still finds 处理费 inside it
+    assert "临淄区应急管理局" not in agencies(engine, "处理费")
+    assert agencies(engine, "处理费") == {AGENCY[s] for s, r in REPORTS.items() if "处理费" in squeeze(r.text)}
+    assert "淄博高新技术产业开发区应急管理中心" in agencies(engine, "应急管理中")
+
+
+def test_abbreviations_match_full_names(engine):
+    assert "淄博高新技术产业开发区发展改革局" in agencies(engine, "发改局")
+    assert "淄博高新技术产业开发区发展改革局" in agencies(engine, "发展和改革局")
+    assert {"卫滨区应急管理局", "临淄区应急管理局"} <= agencies(engine, "应急局")
+    assert "淄博高新技术产业开发区应急管理中心" in agencies(engine, "高新区")
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.sampled_from(sorted(REPORTS)), st.integers(0, 10**6), st.integers(2, 8))
+def test_any_copied_substring_finds_its_report(engine, stem, start, length):
+    printed = REPORTS[stem].original
+    start %= max(1, len(printed) - length)
+    piece = printed[start : start + length]
+    if len(squeeze(piece)) < 2:
+        return  # only spaces or punctuation: nothing to search for
+    query = '"' + re.sub(r'["“”「」『』]', " ", piece) + '"'
+    assert AGENCY[stem] in agencies(engine, query), query
+
+
+def test_field_and_range_queries(engine):
+    assert agencies(engine, "year:2021..2023") == {r.agency for r in REPORTS.values() if r.year >= 2021}
+    assert agencies(engine, "new_received:>0") == {"淄博市机关事务管理局"}
+    assert agencies(engine, "province:河南") == {"卫滨区应急管理局"}
+    assert agencies(engine, "county:临淄 OR county:卫滨") == {"临淄区应急管理局", "卫滨区应急管理局"}
+    assert agencies(engine, "-应急") == {"淄博高新技术产业开发区发展改革局", "淄博市机关事务管理局"}
+
+
+@pytest.mark.parametrize("q", ['"', "(", ")", "AND", "OR", "NOT", "year:>", "year:abc", "new_received:>x", "foo:bar", "\x00\x07", "：", "-", '"未闭合', "应急" * 5000])
+def test_malformed_queries_never_error(engine, q):
+    result = engine.search(SearchRequest(q=q))
+    assert result.total >= 0
+    assert result.query.describe()  # always says how it was read
+
+
+# ---------------------------------------------------------------- facets against brute force
+
+
+def brute_values(report, facet: str) -> set[str]:
+    """Facet values of a parsed report, computed here from the model, not from the engine."""
+    k = report.key_figures()
+    r = report.region
+
+    def bucket(v):
+        return "unknown" if v is None else "0" if v == 0 else "1-9" if v < 10 else "10-99" if v < 100 else "100+"
+
+    simple = {"year": report.year, "province": r.province, "city": r.city, "county": r.county, "agency": report.agency, "template": report.template}
+    if facet in simple:
+        return {str(simple[facet])} if simple[facet] is not None else set()
+    if facet == "consistent":
+        return {"yes" if report.consistent else "no"}
+    if facet in ("new_received", "withheld", "licensing", "penalty"):
+        return {bucket(k[facet])}
+    raise KeyError(facet)
+
+
+CASES = [
+    ("", {}),
+    ("应急", {}),
+    ("", {"year": ["2023"]}),
+    ("公开", {"year": ["2023", "2020"], "province": ["山东省"]}),
+    ("", {"new_received": ["0"], "city": ["淄博市"]}),
+    ("信息", {"consistent": ["no"]}),
+    ("-应急", {"licensing": ["0", "unknown"]}),
+]
+
+
+@pytest.mark.parametrize("q,filters", CASES)
+def test_facet_counts_equal_a_brute_force_count(engine, q, filters):
+    result = engine.search(SearchRequest(q=q, filters={k: list(v) for k, v in filters.items()}, per_page=100))
+    matched = {h.agency for h in engine.search(SearchRequest(q=q, per_page=100)).hits}
+    base = [r for r in REPORTS.values() if r.agency in matched]
+
+    def passes(report, skip=None):
+        return all(brute_values(report, f) & set(vals) for f, vals in filters.items() if f != skip)
+
+    assert result.total == sum(passes(r) for r in base)
+    for facet in result.facets:
+        if facet.name in ("sector", "outcome"):
+            continue
+        expected: dict[str, int] = {}
+        for r in base:
+            if passes(r, skip=facet.name):
+                for v in brute_values(r, facet.name):
+                    expected[v] = expected.get(v, 0) + 1
+        got = {fv.value: fv.count for fv in facet.values if fv.count}
+        assert got == expected, facet.name
+
+
+def test_selected_facet_values_are_marked_and_ordered(engine):
+    result = engine.search(SearchRequest(filters={"new_received": ["0"]}))
+    buckets = next(f for f in result.facets if f.name == "new_received")
+    assert [v.value for v in buckets.values] == [v for v in ["0", "1-9", "10-99", "100+", "unknown"] if v in {x.value for x in buckets.values}]
+    assert [v.value for v in buckets.values if v.selected] == ["0"]
+    years = next(f for f in result.facets if f.name == "year")
+    assert [v.value for v in years.values] == sorted((v.value for v in years.values), reverse=True)
+
+
+def test_unknown_facet_and_bad_sort_are_explained(engine):
+    result = engine.search(SearchRequest(filters={"colour": ["red"]}, sort="sideways"))
+    assert result.total == len(REPORTS)
+    assert any("colour" in n for n in result.notes) and any("sideways" in n for n in result.notes)
+
+
+def test_page_beyond_the_end_is_empty_and_explained(engine):
+    result = engine.search(SearchRequest(page=10000))
+    assert result.hits == [] and result.total == len(REPORTS)
+    assert any("超出范围" in n for n in result.notes)
+
+
+# ---------------------------------------------------------------- hits
+
+
+def test_hits_point_at_the_passage_that_matched(engine):
+    result = engine.search(SearchRequest(q="行政处罚", filters={"county": ["卫滨区"]}))
+    (hit,) = result.hits
+    rows = [p for p in hit.passages if p.kind == "row"]
+    assert rows and rows[0].row == "proactive.penalty" and "<mark>行政处罚</mark>" in rows[0].html
+    report, _ = engine.report(hit.id)
+    assert report.passage(rows[0].id).row == "proactive.penalty"
+
+
+def test_highlights_escape_the_document():
+    from index.parse import parse_text
+    from search.passages import best_passages
+
+    text = SAMPLES[0].read_text(encoding="utf-8").replace("我局 2023 年度", "我局<script>alert(1)</script> 2023 年度")
+    report = parse_text(text)
+    html = " ".join(p.html for p in best_passages(report, ["alert"]))
+    assert "&lt;script&gt;<mark>alert</mark>" in html and "<script>" not in html
+
+
+def test_sorting(engine):
+    years = [h.year for h in engine.search(SearchRequest(sort="year_asc")).hits]
+    assert years == sorted(years)
+    received = [h.figures["new_received"] for h in engine.search(SearchRequest(sort="new_received_desc")).hits]
+    assert received[0] == 2
+
+
+def test_export_streams_every_report(engine):
+    from search.export import COLUMNS, row, to_csv
+
+    rows = [row(*item) for item in engine.matching(SearchRequest(q="应急"))]
+    assert {r["agency"] for r in rows} == agencies(engine, "应急")
+    chunks = list(to_csv(rows))
+    assert chunks[0] == "\ufeff" and chunks[1].startswith(",".join(COLUMNS[:3]))
+    assert all(r["link"].startswith(f"/report/{r['id']}") for r in rows)
