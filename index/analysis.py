@@ -61,10 +61,12 @@ __all__ = [
     "USERDICT_FILE",
     "bigram_analyzer",
     "fold",
+    "fold_with_origin",
     "load_synonyms",
     "load_userdict",
     "make_analyzers",
     "save_userdict",
+    "stream",
     "variants",
     "word_analyzer",
 ]
@@ -114,7 +116,7 @@ def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
-def _fold_with_origin(text: str) -> tuple[str, list[int] | None]:
+def fold_with_origin(text: str) -> tuple[str, list[int] | None]:
     """The folded text and, for each of its characters, the index in ``text`` it
     came from; ``None`` when that is the identity (the usual case).
 
@@ -290,7 +292,7 @@ class JiebaTokenizer(Tokenizer):
 
     def spans(self, text: str) -> Iterator[tuple[str, int, int]]:
         """(word, start, end) with offsets into ``text``."""
-        folded, origin = _fold_with_origin(text)
+        folded, origin = fold_with_origin(text)
         offset = 0
         for piece in self.segmenter.cut(folded, HMM=False):
             for m in _WORD_RUN.finditer(piece):
@@ -331,6 +333,18 @@ class JiebaTokenizer(Tokenizer):
             yield t
 
 
+def stream(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """The characters bigrams are made of: folded letters, digits and ideographs,
+    and the span of ``text`` each came from.
+
+    ``literal`` occurs in ``text`` for the bigram field exactly when
+    ``stream(literal)[0]`` is a substring of ``stream(text)[0]``.
+    """
+    folded, origin = fold_with_origin(text)
+    kept = [i for i, ch in enumerate(folded) if ch.isalnum()]
+    return "".join(folded[i] for i in kept), [_span(origin, i, i + 1) for i in kept]
+
+
 class BigramTokenizer(Tokenizer):
     """Overlapping character bigrams over the folded letters, digits and CJK.
 
@@ -352,16 +366,12 @@ class BigramTokenizer(Tokenizer):
     @staticmethod
     def spans(text: str) -> Iterator[tuple[str, int, int]]:
         """(gram, start, end) with offsets into ``text``."""
-        folded, origin = _fold_with_origin(text)
-        kept = [i for i, ch in enumerate(folded) if ch.isalnum()]
-        if len(kept) == 1:
-            i = kept[0]
-            start, end = _span(origin, i, i + 1)
-            yield folded[i], start, end
+        chars, where = stream(text)
+        if len(chars) == 1:
+            yield chars, where[0][0], where[0][1]
             return
-        for a, b in zip(kept, kept[1:]):
-            start, end = _span(origin, a, b + 1)
-            yield folded[a] + folded[b], start, end
+        for i in range(len(chars) - 1):
+            yield chars[i : i + 2], where[i][0], where[i + 1][1]
 
     def __call__(
         self,

@@ -6,8 +6,8 @@ described in DESIGN.md: numbers appear there as plain values, and where each one
 was printed is listed beside them under ``provenance``.
 
 Offsets (``start``/``end``) are character positions in ``Report.text``, the
-normalised text.  ``Report.original_span()`` maps them back to the text as
-printed, so a passage can be shown exactly as the agency wrote it.
+normalised text.  ``Report.printed()`` gives a span back as it was printed,
+so a passage can be shown exactly as the agency wrote it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from index.normalize import normalize
+from index.normalize import OffsetMap, normalize
 
 Number = int | float
 
@@ -107,7 +107,7 @@ class Report:
     checks: list[Check] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     text: str = ""  # normalised text; all offsets point into it
-    offsets: list[int] = field(default_factory=list, repr=False)  # text[i] was printed at original[offsets[i]]
+    offsets: OffsetMap | None = field(default=None, repr=False)  # text[i] was printed at original[offsets[i]]
     original: str = field(default="", repr=False)  # the text as printed (decoded)
     sections: list[Section] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
@@ -123,16 +123,19 @@ class Report:
     def passage_at(self, offset: int) -> Passage | None:
         return next((p for p in self.passages if p.start <= offset < p.end), None)
 
-    def original_span(self, start: int, end: int) -> tuple[int, int]:
-        """Map a span of ``text`` to the same span of ``original``."""
-        if not self.offsets or start >= end:
-            return start, end
-        return self.offsets[start], self.offsets[end - 1] + 1
-
     def printed(self, start: int, end: int) -> str:
-        """The text of a span exactly as printed."""
-        a, b = self.original_span(start, end)
-        return self.original[a:b]
+        """The text of a span as printed: full-width characters and spaces as the
+        agency typed them, without export artefacts (``[bookmark: …]``)."""
+        if not self.offsets:
+            return self.text[start:end]
+        pieces, last = [], None
+        for a, b in self.offsets.segments(start, end):
+            gap = self.original[last:a] if last is not None else ""
+            if gap.isspace():  # a space normalisation removed ("2023 年"): it was printed
+                pieces.append(gap)
+            pieces.append(self.original[a:b])
+            last = b
+        return "".join(pieces)
 
     def figures(self) -> dict[str, Figure]:
         """Every number of the report by its contract path, e.g. ``applications.new_received.total``."""
@@ -234,7 +237,7 @@ class Report:
     def from_dict(cls, data: dict[str, Any]) -> Report:
         """Rebuild a report from ``to_dict()`` output (as stored in the index)."""
         original = data.get("original", "")
-        offsets = normalize(original)[1] if original else []  # recomputed, not stored
+        offsets = normalize(original)[1] if original else None  # recomputed, not stored
         prov = data.get("provenance") or {}
 
         def table(name: str) -> Table | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from index.formats import Extracted
 from index.model import Passage, Section
+from index.normalize import OffsetMap
 from index.tables import TableRead
 from index.template import heading_number
 
@@ -36,7 +37,7 @@ def build_passages(
     tables: list[TableRead],
     sections: list[Section],
     extracted: Extracted | None = None,
-    offsets: list[int] | None = None,
+    offsets: OffsetMap | None = None,
 ) -> list[Passage]:
     spans: list[tuple[int, int, str, str | None]] = []  # start, end, kind, row
     claimed: list[tuple[int, int]] = []

@@ -20,7 +20,7 @@ from whoosh.query import And, Term
 from index.build import INDEX_NAME, open_index, unpack
 from index.model import Report
 from search import facets as F
-from search.passages import PassageHit, best_passages, snippet
+from search.passages import PassageHit, best_passages, match_spans, snippet
 from search.query import ParsedQuery, compile_query, parse_query
 
 SORTS = {
@@ -135,8 +135,7 @@ class Engine:
         notes = parsed.notes + notes
         with self._lock:
             s, metas = self._current()
-            query = compile_query(parsed, s.schema)
-            base = [d for d in s.docs_for_query(And([Term("kind", "report"), query])) if d in metas]
+            base, scores = self._base(s, parsed, metas, request.sort)
             final = [d for d in base if F.keep(metas[d], request.filters)]
             facet_list = [
                 F.count(
@@ -147,30 +146,40 @@ class Engine:
                 )
                 for spec in F.FACETS
             ]
-            ordered = self._order(s, query, parsed, final, metas, request.sort, request.page * request.per_page)
+            ordered = self._order(final, metas, request.sort, scores)
             first = (request.page - 1) * request.per_page
             page = ordered[first : first + request.per_page]
             if not page and final:
                 notes.append(f"第 {request.page} 页超出范围（共 {-(-len(final) // request.per_page)} 页）")
             literals = parsed.literals()
-            hits = [self._hit(s, d, metas[d], score, literals) for d, score in page]
+            hits = [self._hit(s, d, metas[d], scores.get(d), literals) for d in page]
         return SearchResult(request, parsed, len(final), hits, facet_list, notes)
 
-    def _order(self, s, query, parsed: ParsedQuery, docs: list[int], metas, sort: str, limit: int) -> list[tuple[int, float | None]]:
+    def _base(self, s, parsed: ParsedQuery, metas: dict, sort: str) -> tuple[list[int], dict[int, float]]:
+        """The reports matching the query (before facet filters), in index order,
+        with their scores when the results are to be ranked: one pass either way."""
+        query = And([Term("kind", "report"), compile_query(parsed, s.schema)])
         if sort == "relevance" and not parsed.is_empty:
-            results = s.search(query, filter=set(docs), limit=max(limit, 1))
-            return [(hit.docnum, hit.score) for hit in results]
+            results = s.search(query, limit=None)
+            scores = {d: score for score, d in results.top_n if d in metas}
+            return sorted(scores), scores
+        return [d for d in s.docs_for_query(query) if d in metas], {}
+
+    def _order(self, docs: list[int], metas: dict, sort: str, scores: dict[int, float]) -> list[int]:
+        if scores:
+            return sorted(docs, key=lambda d: (-scores[d], d))
         if sort == "new_received_desc":
             key = lambda d: (metas[d]["figures"].get("new_received") is None, -(metas[d]["figures"].get("new_received") or 0), -(metas[d]["year"] or 0))  # noqa: E731
         elif sort == "year_asc":
             key = lambda d: (metas[d]["year"] or 0, metas[d]["agency"] or "")  # noqa: E731
         else:
             key = lambda d: (-(metas[d]["year"] or 0), metas[d]["agency"] or "")  # noqa: E731
-        return [(d, None) for d in sorted(docs, key=key)]
+        return sorted(docs, key=key)
 
     def _hit(self, s, docnum: int, meta: dict, score: float | None, literals: list[str]) -> Hit:
         stored = s.stored_fields(docnum)
         report = Report.from_dict(unpack(stored["data"]))
+        matches = match_spans(report, literals)
         return Hit(
             id=stored["id"],
             agency=meta["agency"],
@@ -181,8 +190,8 @@ class Engine:
             consistent=meta["consistent"],
             published=meta["published"],
             figures=meta["figures"],
-            snippet=snippet(report, literals),
-            passages=best_passages(report, literals),
+            snippet=snippet(report, literals, matches=matches),
+            passages=best_passages(report, literals, matches=matches),
             sources=stored["record"]["sources"],
             warnings=meta["warnings"],
             score=score,
@@ -207,9 +216,8 @@ class Engine:
         parsed = parse_query(request.q)
         with self._lock:
             s, metas = self._current()
-            query = compile_query(parsed, s.schema)
-            docs = s.docs_for_query(And([Term("kind", "report"), query]))
-            return [metas[d] | {"id": s.stored_fields(d)["id"]} for d in docs if d in metas and F.keep(metas[d], request.filters)]
+            base, _ = self._base(s, parsed, metas, "year_desc")
+            return [metas[d] | {"id": s.stored_fields(d)["id"]} for d in base if F.keep(metas[d], request.filters)]
 
     def matching(self, request: SearchRequest) -> Iterator[tuple[str, Report, list[PassageHit], list[str]]]:
         """Every report of a result set, in order, unpaged: for export and charts."""
@@ -217,9 +225,8 @@ class Engine:
         parsed = parse_query(request.q)
         with self._lock:
             s, metas = self._current()
-            query = compile_query(parsed, s.schema)
-            docs = [d for d in s.docs_for_query(And([Term("kind", "report"), query])) if d in metas and F.keep(metas[d], request.filters)]
-            ordered = [d for d, _ in self._order(s, query, parsed, docs, metas, request.sort, len(docs))]
+            base, scores = self._base(s, parsed, metas, request.sort)
+            ordered = self._order([d for d in base if F.keep(metas[d], request.filters)], metas, request.sort, scores)
         literals = parsed.literals()
         for d in ordered:  # streamed: one report in memory at a time
             with self._lock:

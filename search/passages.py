@@ -8,31 +8,53 @@ built from escaped text; only our own ``<mark>`` tags are raw.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from html import escape
 
-from index.analysis import BigramTokenizer
+from index.analysis import fold_with_origin, stream
 from index.model import Passage, Report
 
 Span = tuple[int, int]
 
 
+class Occurrences:
+    """Finds literals in one text, as the bigram field would: ignoring case,
+    width, whitespace and punctuation.  Build once per text, ask many times.
+
+    Rather than building the bigram stream of a whole report per hit, the
+    literal's stream becomes a regular expression that lets any run of
+    non-word characters sit between its characters, run over the folded text.
+    """
+
+    def __init__(self, text: str):
+        self.folded, self.origin = fold_with_origin(text)
+
+    def find(self, literal: str) -> list[Span]:
+        needle = stream(literal)[0]
+        if not needle:
+            return []
+        pattern = re.compile(r"[\W_]*".join(map(re.escape, needle)))
+        if self.origin is None:
+            return [m.span() for m in pattern.finditer(self.folded)]
+        return [(self.origin[m.start()], self.origin[m.end() - 1] + 1) for m in pattern.finditer(self.folded)]
+
+
+def find(self, literal: str) -> list[Span]:
+        needle = stream(literal)[0]
+        out: list[Span] = []
+        if not needle:
+            return out
+        i = self.chars.find(needle)
+        while i >= 0:
+            out.append((self.where[i][0], self.where[i + len(needle) - 1][1]))
+            i = self.chars.find(needle, i + 1)
+        return out
+
+
 def find(text: str, literal: str) -> list[Span]:
-    """Every (start, end) in ``text`` where ``literal`` occurs, ignoring case,
-    width, whitespace and punctuation."""
-    needle = [g for g, _, _ in BigramTokenizer.spans(literal)]
-    if not needle:
-        return []
-    grams = list(BigramTokenizer.spans(text))
-    if len(needle) == 1 and len(needle[0]) == 1:  # a one-character literal
-        ch = needle[0]
-        spans = [(s, s + 1) for g, s, _ in grams if g[0] == ch]
-        if grams and grams[-1][0][-1] == ch:
-            spans.append((grams[-1][2] - 1, grams[-1][2]))
-        return spans
-    k = len(needle)
-    words = [g for g, _, _ in grams]
-    return [(grams[i][1], grams[i + k - 1][2]) for i in range(len(grams) - k + 1) if words[i : i + k] == needle]
+    """Every (start, end) in ``text`` where ``literal`` occurs."""
+    return Occurrences(text).find(literal)
 
 
 def merge(spans: list[Span]) -> list[Span]:
@@ -75,12 +97,13 @@ class PassageHit:
 
 def match_spans(report: Report, literals: list[str]) -> dict[str, list[Span]]:
     """Each literal's matches in the whole text."""
-    return {lit: find(report.text, lit) for lit in literals}
+    text = Occurrences(report.text)
+    return {lit: text.find(lit) for lit in literals}
 
 
-def best_passages(report: Report, literals: list[str], limit: int = 3) -> list[PassageHit]:
+def best_passages(report: Report, literals: list[str], limit: int = 3, matches: dict[str, list[Span]] | None = None) -> list[PassageHit]:
     """The passages that contain the most of the query's literals, best first."""
-    matches = match_spans(report, literals)
+    matches = match_spans(report, literals) if matches is None else matches
     scored = []
     for p in report.passages:
         inside = {lit: [s for s in spans if p.start <= s[0] < p.end] for lit, spans in matches.items()}
@@ -96,9 +119,10 @@ def _hit(report: Report, p: Passage, spans: list[Span], matched: int) -> Passage
     return PassageHit(p.id, p.kind, p.section, p.row, p.page, highlight(report, p.start, p.end, spans), matched)
 
 
-def snippet(report: Report, literals: list[str], width: int = 120) -> str:
+def snippet(report: Report, literals: list[str], width: int = 120, matches: dict[str, list[Span]] | None = None) -> str:
     """A short highlighted excerpt around the first match (or the report's opening)."""
-    spans = merge([s for spans in match_spans(report, literals).values() for s in spans])
+    matches = match_spans(report, literals) if matches is None else matches
+    spans = merge([s for spans in matches.values() for s in spans])
     if not spans:
         first = next((p for p in report.passages if p.kind == "paragraph"), None)
         if first is None:

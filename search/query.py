@@ -41,6 +41,7 @@ from whoosh.util.numeric import tiered_ranges
 from index.analysis import fold, variants
 from index.schema import NUMERIC_FIELDS, TEXT_FIELDS
 from index.template import KEY_FIGURES
+from search.phrase import ExactPhrase
 
 __all__ = ["Clause", "ExactRange", "ParsedQuery", "parse_query", "compile_query", "FIELD_LABELS", "MAX_TERMS", "MAX_LITERAL"]
 
@@ -501,7 +502,7 @@ def _tokens(schema: Any, name: str, text: str) -> list[str]:
 def _phrase(name: str, tokens: list[str]) -> Q.Query | None:
     if not tokens:
         return None
-    return Q.Term(name, tokens[0]) if len(tokens) == 1 else Q.Phrase(name, tokens)
+    return Q.Term(name, tokens[0]) if len(tokens) == 1 else ExactPhrase(name, tokens)
 
 
 def _grams(schema: Any, name: str, text: str) -> Q.Query | None:

@@ -4,6 +4,7 @@ files are refused with the right one-line error."""
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 
@@ -18,7 +19,9 @@ CASES = [(name, kind) for name in fx.NAMES for kind in FORMATS]
 NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?(万元)?$")
 
 
+@functools.cache
 def read(name: str, kind: str):
+    """The sample built in ``kind`` and read back (cached: the tests only look)."""
     return extract(FORMATS[kind](name), f"{name}.{kind}")
 
 
@@ -269,6 +272,17 @@ def test_html_page_whose_form_wraps_everything():
     assert "本机关认真贯彻" in html.extract(page(body)).text
 
 
+def test_html_title_in_a_header_block_is_kept():
+    from index.formats import html
+
+    body = """<div class="header"><h1>某市人民政府</h1><ul class="menu"><li><a>首页</a></li></ul></div>
+    <div class="left"><h3>2023年政府信息公开工作年度报告专栏</h3><a>更多</a></div>
+    <div class="article-header"><h1>某市统计局2023年政府信息公开工作年度报告</h1><span>发布日期：2024-01-20</span></div>
+    <div class="TRS_Editor"><p>一、总体情况</p><p>""" + "本机关认真贯彻落实政府信息公开条例。" * 60 + "</p></div>"
+    lines = html.extract(page(body)).text.split("\n")
+    assert lines[:2] == ["某市统计局2023年政府信息公开工作年度报告", "一、总体情况"]
+
+
 def test_html_nested_thousands_deep():
     from index.formats import html
 
@@ -304,6 +318,39 @@ def test_docx_frame_table_and_nested_table():
     text = docx.extract(buf.getvalue()).text
     assert "标题\n框内段落\n\n规章\t0\n行政规范性文件\t2\n" in text  # the frame's content reads as body
     assert "外\t内一内二\n" in text  # a table in a real table's cell is flattened into the cell
+
+
+def test_docx_automatic_list_numbers_are_rendered():
+    import io
+
+    from docx import Document
+    from docx.oxml import parse_xml
+
+    from index.formats import docx
+
+    doc = Document()
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    numbering = doc.part.numbering_part.element
+    numbering.insert(0, parse_xml(f"""<w:abstractNum {w} w:abstractNumId="90">
+      <w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>
+      <w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>
+    </w:abstractNum>"""))
+    numbering.append(parse_xml(f'<w:num {w} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+
+    def numbered(text: str, level: int) -> None:
+        p = doc.add_paragraph(text)
+        p._p.get_or_add_pPr().append(parse_xml(f'<w:numPr {w}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>'))
+
+    numbered("总体情况", 0)
+    numbered("主动公开情况", 1)
+    numbered("依申请公开情况", 1)
+    numbered("主动公开政府信息情况", 0)
+    numbered("其他", 1)
+    doc.add_paragraph("第一项", style="List Number")
+    buf = io.BytesIO()
+    doc.save(buf)
+    lines = docx.extract(buf.getvalue()).text.split("\n")
+    assert lines[:6] == ["一、总体情况", "（一）主动公开情况", "（二）依申请公开情况", "二、主动公开政府信息情况", "（一）其他", "1.第一项"]
 
 
 # --- the parser on every format ---------------------------------------------------

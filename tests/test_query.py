@@ -15,6 +15,7 @@ from whoosh import query as Q
 from index.analysis import fold, variants
 from index.schema import make_schema
 from search.query import MAX_LITERAL, MAX_TERMS, Clause, ExactRange, ParsedQuery, compile_query, parse_query
+from search.phrase import ExactPhrase
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -287,7 +288,7 @@ def test_compile_shapes():
 def test_compiled_literal_uses_the_schema_analyzers():
     q = compile_query(parse_query("行政处罚"), SCHEMA)
     subs = list(q.children()) if isinstance(q, Q.Or) else [q]
-    assert Q.Phrase("body_bi", ["行政", "政处", "处罚"]) in subs
+    assert ExactPhrase("body_bi", ["行政", "政处", "处罚"]) in subs
     assert Q.Term("body", "行政处罚") in subs
     single = compile_query(parse_query("处"), SCHEMA)
     assert Q.Prefix("body_bi", "处") in list(single.children())

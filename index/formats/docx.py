@@ -17,6 +17,9 @@ Quirks of the format and how this reader handles them:
 - **Nested tables.**  A table with one cell per row is a frame around content
   (documents pasted from web pages): its content is read as if it stood in the
   body.  A table nested inside a real table's cell is flattened into that cell.
+- **List numbers.**  Headings and labels numbered automatically ("一、",
+  "（二）", "3．") carry no number in their text; the reader renders it from
+  ``numbering.xml`` (Chinese counting, decimal, circled, letters, roman).
 - **Run text.**  Text is read from ``w:t``, ``w:tab`` (a space in paragraphs:
   a tab would look like a table row), ``w:br``/``w:cr`` (a new line).  Text
   boxes and the duplicate ``mc:Fallback`` copies of drawings are skipped.
@@ -98,17 +101,122 @@ def number(value: str | None, default: int) -> int:
         return default
 
 
-def cell_text(tc) -> str:
+DIGITS = "零一二三四五六七八九"
+LEGAL = "零壹贰叁肆伍陆柒捌玖"
+STEMS = "甲乙丙丁戊己庚辛壬癸"
+
+
+def chinese(n: int, digits: str = DIGITS, ten: str = "十") -> str:
+    if n >= 100 or n < 0:
+        return str(n)
+    tens, units = divmod(n, 10)
+    if not tens:
+        return digits[units]
+    return ("" if tens == 1 else digits[tens]) + ten + (digits[units] if units else "")
+
+
+def roman(n: int) -> str:
+    out = ""
+    for value, numeral in [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]:
+        while n >= value:
+            out, n = out + numeral, n - value
+    return out
+
+
+def format_number(n: int, fmt: str) -> str:
+    if fmt in ("chineseCounting", "chineseCountingThousand", "japaneseCounting", "taiwaneseCounting", "taiwaneseCountingThousand"):
+        return chinese(n)
+    if fmt == "chineseLegalSimplified":
+        return chinese(n, LEGAL, "拾")
+    if fmt in ("ideographTraditional",) and 1 <= n <= 10:
+        return STEMS[n - 1]
+    if fmt in ("decimalEnclosedCircle", "decimalEnclosedCircleChinese") and 1 <= n <= 20:
+        return chr(0x2460 + n - 1)
+    if fmt == "decimalFullWidth":
+        return "".join(chr(ord(d) + 0xFEE0) for d in str(n))
+    if fmt == "decimalZero":
+        return f"{n:02d}"
+    if fmt in ("upperLetter", "lowerLetter") and n >= 1:
+        letter = chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1)
+        return letter if fmt == "upperLetter" else letter.lower()
+    if fmt in ("upperRoman", "lowerRoman") and n >= 1:
+        return roman(n) if fmt == "upperRoman" else roman(n).lower()
+    return str(n)
+
+
+class Numbering:
+    """Word's automatic list numbers ("一、", "（二）", "3．"), which are not in the text.
+
+    Reports number their headings and table labels this way as often as by
+    hand; without the numbers "一、总体情况" would read "总体情况".
+    """
+
+    def __init__(self, document) -> None:
+        self.levels: dict[tuple[str, int], tuple[int, str, str]] = {}  # (abstractNumId, ilvl) -> (start, numFmt, lvlText)
+        self.nums: dict[str, str] = {}  # numId -> abstractNumId
+        self.styles: dict[str, tuple[str | None, str | None]] = {}  # styleId -> (numId, ilvl)
+        self.counters: dict[str, list[int | None]] = {}  # abstractNumId -> the count at each level
+        try:
+            numbering = document.part.numbering_part.element
+        except (KeyError, NotImplementedError):  # no numbering part: nothing is numbered
+            numbering = None
+        if numbering is not None:
+            for abstract in numbering.findall(W + "abstractNum"):
+                aid = abstract.get(W + "abstractNumId", "")
+                for lvl in abstract.findall(W + "lvl"):
+                    level = number(lvl.get(W + "ilvl"), 0)
+                    self.levels[(aid, level)] = (number(prop(lvl, W + "start"), 1), prop(lvl, W + "numFmt") or "decimal", prop(lvl, W + "lvlText") or "")
+            for num in numbering.findall(W + "num"):
+                self.nums[num.get(W + "numId", "")] = prop(num, W + "abstractNumId") or ""
+        for style in document.styles.element.findall(W + "style"):
+            if style.find(f"{W}pPr/{W}numPr") is not None:
+                self.styles[style.get(W + "styleId", "")] = (prop(style, f"{W}pPr/{W}numPr/{W}numId"), prop(style, f"{W}pPr/{W}numPr/{W}ilvl"))
+
+    def label(self, p) -> str:
+        """The number Word shows before paragraph ``p`` ("" for none or a bullet); counts it."""
+        num_id, ilvl = prop(p, f"{W}pPr/{W}numPr/{W}numId"), prop(p, f"{W}pPr/{W}numPr/{W}ilvl")
+        if num_id is None:
+            num_id, style_ilvl = self.styles.get(prop(p, f"{W}pPr/{W}pStyle") or "", (None, None))
+            ilvl = ilvl if ilvl is not None else style_ilvl
+        aid = self.nums.get(num_id or "0")
+        level = min(number(ilvl, 0), 8)
+        if aid is None or (aid, level) not in self.levels:
+            return ""
+        counts = self.counters.setdefault(aid, [None] * 9)
+        current = counts[level]
+        counts[level] = self.levels[(aid, level)][0] if current is None else current + 1
+        counts[level + 1 :] = [None] * (8 - level)  # a new item restarts the levels below it
+        _, fmt, text = self.levels[(aid, level)]
+        if fmt in ("bullet", "none"):
+            return ""
+
+        def fill(m: re.Match) -> str:
+            k = int(m.group(1)) - 1
+            k_start, k_fmt, _ = self.levels.get((aid, k), (1, "decimal", ""))
+            count = counts[k]
+            return format_number(k_start if count is None else count, k_fmt)
+
+        return re.sub(r"%([1-9])", fill, text)
+
+
+def numbered(p, numbering: Numbering | None) -> str:
+    """A paragraph's text with its list number in front."""
+    text = paragraph_text(p)
+    label = numbering.label(p) if numbering else ""
+    return join_cjk([label, text]) if label and text.strip() else text
+
+
+def cell_text(tc, numbering: Numbering | None = None) -> str:
     parts: list[str] = []
     for block in children(tc, P, TBL):
         if block.tag == P:
-            parts.append(paragraph_text(block))
+            parts.append(numbered(block, numbering))
         else:  # a table inside a table's cell: its cells in reading order
-            parts.extend(cell for row in table_grid(block) for cell in row)
+            parts.extend(cell for row in table_grid(block, numbering) for cell in row)
     return join_cjk(parts)
 
 
-def table_grid(tbl) -> list[list[str]]:
+def table_grid(tbl, numbering: Numbering | None = None) -> list[list[str]]:
     """Rows of cells on the table's grid: merged cells print once, then empty cells."""
     rows: list[list[str]] = []
     for tr in children(tbl, TR):
@@ -118,7 +226,7 @@ def table_grid(tbl) -> list[list[str]]:
             vmerge = prop(tc, f"{W}tcPr/{W}vMerge")
             hmerge = prop(tc, f"{W}tcPr/{W}hMerge")  # legacy horizontal merge
             continued = vmerge not in (None, "restart") or hmerge not in (None, "restart")
-            row.append("" if continued else cell_text(tc))
+            row.append("" if continued else cell_text(tc, numbering))
             row.extend([""] * (gridspan - 1))
         row.extend([""] * number(prop(tr, f"{W}trPr/{W}gridAfter"), 0))
         rows.append(row)
@@ -135,7 +243,8 @@ def is_frame(tbl) -> bool:
 class Writer:
     """Collects lines and the marks that say where each came from."""
 
-    def __init__(self) -> None:
+    def __init__(self, numbering: Numbering | None = None) -> None:
+        self.numbering = numbering
         self.lines: list[str] = []
         self.marks: list[Mark] = []
         self.pos = 0
@@ -156,7 +265,7 @@ class Writer:
         for block in children(container, P, TBL):
             if block.tag == P:
                 self.paragraphs += 1
-                lines = [SPACES.sub(" ", line).strip() for line in paragraph_text(block).split("\n")]
+                lines = [SPACES.sub(" ", line).strip() for line in numbered(block, self.numbering).split("\n")]
                 for line in lines:
                     if line:
                         self.put(line, f"paragraph {self.paragraphs}")
@@ -168,7 +277,7 @@ class Writer:
                 self.table(block)
 
     def table(self, tbl) -> None:
-        rows = table_grid(tbl)
+        rows = table_grid(tbl, self.numbering)
         if not rows:
             return
         self.tables += 1
@@ -194,7 +303,7 @@ def extract(data: bytes) -> Extracted:
             raise UnreadableFile(f"corrupt DOCX: missing part {one_line(e)}") from None
         except LxmlError as e:
             raise UnreadableFile(f"corrupt DOCX: invalid XML ({one_line(e)})") from None
-        writer = Writer()
+        writer = Writer(Numbering(document))
         writer.blocks(document.element.body)
     except ReportError:
         raise

@@ -16,7 +16,7 @@ Quirks of the format and how this reader handles them:
   that still holds most of the page's non-link text (link text does not count:
   menus and "related articles" lists are links).  The article title usually
   sits just before that block, so the nearest preceding heading that names a
-  report is put back on top.  Short leftover lines such as "【字体：大 中 小】",
+  year's report is put back on top (or else the ``<title>``'s part that does).  Short leftover lines such as "【字体：大 中 小】",
   "打印本页", "分享到" are dropped.
 - **Tables.**  ``rowspan``/``colspan`` are expanded into a rectangular grid: a
   merged cell's text stands in its top-left position and the positions it
@@ -344,18 +344,35 @@ def main_block(body: Tag) -> Tag:
         node = best
 
 
-def title_before(block: Tag, page_title: str) -> str | None:
-    """The article's title when it stands outside the content block."""
-    for tag in block.find_all_previous(True, limit=400):
-        if not isinstance(tag, Tag) or any(tag is parent for parent in block.parents):  # (Tag == compares whole subtrees)
-            continue
+REPORT_TITLE = re.compile(r"(19|20)\d\d\s*年.*报告")
+POSITION = "data-nianbao-position"  # document order, stamped on every element before the chrome goes
+
+
+def title_candidates(body: Tag) -> list[tuple[int, str]]:
+    """Headings that name a year's report, with their place in document order.
+
+    Taken before the chrome goes: CMSs often wrap the article title in a
+    "header" block (``<div class="article-header"><h1>…``) that looks like chrome.
+    """
+    found = []
+    for i, tag in enumerate(body.find_all(True)):
+        tag[POSITION] = str(i)
         words = " ".join([*(tag.get("class") or []), str(tag.get("id") or "")]).lower()
         if tag.name in ("h1", "h2", "h3") or "title" in words:
             text = clean(tag.get_text())
-            if 4 <= len(text) <= 120 and "报告" in text and tag.find("a") is None:
-                return text
+            if 4 <= len(text) <= 120 and REPORT_TITLE.search(text) and tag.find("a") is None and tag.find_parent("a") is None:
+                found.append((i, text))
+    return found
+
+
+def title_before(block: Tag, candidates: list[tuple[int, str]], page_title: str) -> str | None:
+    """The article's title when it stands outside (before) the content block."""
+    position = int(block.get(POSITION) or 0)
+    before = [text for i, text in candidates if i < position]
+    if before:
+        return before[-1]
     for piece in re.split(r"\s*[_|｜—–-]+\s*", page_title):
-        if "报告" in piece:
+        if REPORT_TITLE.search(piece):
             return piece.strip()
     return None
 
@@ -373,6 +390,7 @@ def read_page(data: bytes) -> Extracted:
     page_title = clean(soup.title.get_text()) if soup.title else ""
     body = soup.body or soup
     embedded = [(t, u) for t, u in attachments(body) if t.name != "a"]  # iframes are dropped with the chrome
+    titles = title_candidates(body)
     prune(body)
     block = main_block(body)
     walker = Walker()
@@ -388,7 +406,7 @@ def read_page(data: bytes) -> Extracted:
             tag, url = links[0]
             raise NotAReport(f"web page links to the report as an attachment: {attachment_name(tag, url)}")
 
-    title = title_before(block, page_title)
+    title = title_before(block, titles, page_title)
     first = "".join(str(v) for k, v in blocks[:3] if k == "p")
     if title and title.replace(" ", "") not in first.replace(" ", ""):
         blocks.insert(0, ("p", title))

@@ -9,8 +9,10 @@ Quirks of the format and how this reader handles them:
   empty cell).  Each table comes out one row per line, cells separated by tabs,
   in its vertical place among the page's text lines; the characters inside
   table boxes are left out of the running text so nothing is printed twice.
+  A one-column "table" is a box drawn round text, and is read as text.
 - **Wrapped lines.**  A paragraph's lines break at the right margin.  A line
-  that reaches the margin is joined with the next line, unless that one is
+  that reaches the margin (or stops short because the next line's first Latin
+  word or number did not fit) is joined with the next line, unless that one is
   indented (Chinese paragraphs indent their first line) or starts like a
   heading ("二、", "（三）", "1．"), so paragraphs come out one per line and
   headings stay on lines of their own.  Inside a cell, wrapped label lines
