@@ -342,7 +342,10 @@ def stream(text: str) -> tuple[str, list[tuple[int, int]]]:
     """
     folded, origin = fold_with_origin(text)
     kept = [i for i, ch in enumerate(folded) if ch.isalnum()]
-    return "".join(folded[i] for i in kept), [_span(origin, i, i + 1) for i in kept]
+    chars = "".join(folded[i] for i in kept)
+    if origin is None:  # the usual case: folding kept every character in place
+        return chars, [(i, i + 1) for i in kept]
+    return chars, [_span(origin, i, i + 1) for i in kept]
 
 
 class BigramTokenizer(Tokenizer):

@@ -7,7 +7,8 @@ mtime first, then the SHA-256); a file that disappeared from a folder being
 indexed leaves the index; two files that hold the same report (same agency and
 year, e.g. the PDF and the web page) are one report listing both sources.
 
-Crash-safe: work is committed in batches, and a Whoosh commit is atomic (the
+Crash-safe: work is committed in batches (every 200 files or 20 seconds,
+whichever comes first), and a Whoosh commit is atomic (the
 new table of contents is renamed into place last).  Killing the indexer at any
 moment leaves the last commit searchable; the next run picks up what is left,
 because a file counts as done only once its batch is committed.
@@ -184,7 +185,8 @@ def build_index(
     paths: list[str | Path],
     index_dir: str | Path,
     *,
-    batch_size: int = 25,
+    batch_size: int = 200,
+    batch_seconds: float = 20.0,
     on_file: Callable[[str, str, str], None] | None = None,
     files: list[Path] | None = None,
 ) -> Summary:
@@ -205,10 +207,14 @@ def build_index(
 
         pending: list[tuple[str, dict | None]] = []  # (path, new record or None for removal)
 
+        last_commit = time.monotonic()
+
         def flush() -> None:
+            nonlocal last_commit
             if pending:
                 commit(ix, records, pending)
                 pending.clear()
+            last_commit = time.monotonic()
 
         present = {str(f) for f in found}
         for path in sorted(records):
@@ -235,7 +241,9 @@ def build_index(
                     getattr(summary, status).append(path)
                 pending.append((path, record))
             notify(path, status, record.get("error", "") if record else "")
-            if len(pending) >= batch_size:
+            # Commit often enough that a crash loses little, seldom enough that
+            # Whoosh is not busy merging small segments.
+            if len(pending) >= batch_size or time.monotonic() - last_commit > batch_seconds:
                 flush()
         flush()
         with ix.searcher() as s:

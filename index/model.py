@@ -234,15 +234,19 @@ class Report:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Report:
-        """Rebuild a report from ``to_dict()`` output (as stored in the index)."""
+    def from_dict(cls, data: dict[str, Any], *, text_only: bool = False) -> Report:
+        """Rebuild a report from ``to_dict()`` output (as stored in the index).
+
+        ``text_only`` leaves out the tables and checks: enough to find and show
+        passages, and much cheaper for a page of search hits.
+        """
         original = data.get("original", "")
         offsets = normalize(original)[1] if original else None  # recomputed, not stored
         prov = data.get("provenance") or {}
 
         def table(name: str) -> Table | None:
             raw = data.get(name)
-            if raw is None:
+            if raw is None or text_only:
                 return None
             out: Table = {}
             for row, cells in raw.items():
@@ -265,7 +269,7 @@ class Report:
             proactive=table("proactive"),
             applications=table("applications"),
             review_litigation=table("review_litigation"),
-            checks=[Check(**c) for c in data.get("checks") or []],
+            checks=[] if text_only else [Check(**c) for c in data.get("checks") or []],
             warnings=list(data.get("warnings") or []),
             text=data.get("text", ""),
             offsets=offsets,

@@ -109,7 +109,12 @@ class Engine:
         if self._metas is None:
             reader = self._searcher.reader()
             column = reader.column_reader("meta")
-            self._metas = {d: json.loads(column[d]) for d in reader.all_doc_ids() if column[d]}
+            self._metas = {}
+            for d in reader.all_doc_ids():
+                if column[d]:
+                    meta = json.loads(column[d])
+                    meta["facets"] = F.values_of(meta)
+                    self._metas[d] = meta
         return self._searcher, self._metas
 
     # -------------------------------------------------------------- search
@@ -136,16 +141,8 @@ class Engine:
         with self._lock:
             s, metas = self._current()
             base, scores = self._base(s, parsed, metas, request.sort)
-            final = [d for d in base if F.keep(metas[d], request.filters)]
-            facet_list = [
-                F.count(
-                    spec,
-                    (metas[d] for d in base if F.keep(metas[d], request.filters, skip=spec.name)),
-                    request.filters.get(spec.name, []),
-                    request.within.get(spec.name, ""),
-                )
-                for spec in F.FACETS
-            ]
+            facet_list = F.count_all((metas[d]["facets"] for d in base), request.filters, request.within)
+            final = [d for d in base if F.passes(metas[d]["facets"], request.filters)]
             ordered = self._order(final, metas, request.sort, scores)
             first = (request.page - 1) * request.per_page
             page = ordered[first : first + request.per_page]
@@ -178,7 +175,7 @@ class Engine:
 
     def _hit(self, s, docnum: int, meta: dict, score: float | None, literals: list[str]) -> Hit:
         stored = s.stored_fields(docnum)
-        report = Report.from_dict(unpack(stored["data"]))
+        report = Report.from_dict(unpack(stored["data"]), text_only=True)
         matches = match_spans(report, literals)
         return Hit(
             id=stored["id"],
@@ -217,7 +214,7 @@ class Engine:
         with self._lock:
             s, metas = self._current()
             base, _ = self._base(s, parsed, metas, "year_desc")
-            return [metas[d] | {"id": s.stored_fields(d)["id"]} for d in base if F.keep(metas[d], request.filters)]
+            return [metas[d] | {"id": s.stored_fields(d)["id"]} for d in base if F.passes(metas[d]["facets"], request.filters)]
 
     def matching(self, request: SearchRequest) -> Iterator[tuple[str, Report, list[PassageHit], list[str]]]:
         """Every report of a result set, in order, unpaged: for export and charts."""
@@ -226,7 +223,7 @@ class Engine:
         with self._lock:
             s, metas = self._current()
             base, scores = self._base(s, parsed, metas, request.sort)
-            ordered = self._order([d for d in base if F.keep(metas[d], request.filters)], metas, request.sort, scores)
+            ordered = self._order([d for d in base if F.passes(metas[d]["facets"], request.filters)], metas, request.sort, scores)
         literals = parsed.literals()
         for d in ordered:  # streamed: one report in memory at a time
             with self._lock:

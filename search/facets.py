@@ -120,19 +120,35 @@ class Facet:
     within: str = ""  # the search within this facet, if any
 
 
-def matches(spec: FacetSpec, meta: Meta, selected: Iterable[str]) -> bool:
-    return bool(set(spec.values(meta)) & set(selected))
+def values_of(meta: Meta) -> dict[str, frozenset[str]]:
+    """Every facet's values for one report; computed once per report and kept."""
+    return {spec.name: frozenset(spec.values(meta)) for spec in FACETS}
 
 
-def keep(meta: Meta, filters: dict[str, list[str]], skip: str | None = None) -> bool:
-    """Whether a report passes every facet filter (but ``skip``'s)."""
-    return all(matches(BY_NAME[name], meta, chosen) for name, chosen in filters.items() if name != skip and chosen)
+def count_all(docs: Iterable[dict[str, frozenset[str]]], filters: dict[str, list[str]], within: dict[str, str]) -> list[Facet]:
+    """Every facet's counts over ``docs`` (each report's ``values_of``).
+
+    A report counts toward facet F when it passes every filter but F's own.
+    One pass: a report failing no filter counts everywhere, one failing only
+    F's filter counts for F alone, one failing two counts nowhere.
+    """
+    chosen = {name: set(values) for name, values in filters.items() if values}
+    counts: dict[str, Counter[str]] = {spec.name: Counter() for spec in FACETS}
+    for values in docs:
+        failed = [name for name, sel in chosen.items() if not values[name] & sel]
+        if not failed:
+            for name, c in counts.items():
+                c.update(values[name])
+        elif len(failed) == 1:
+            counts[failed[0]].update(values[failed[0]])
+    return [_facet(spec, counts[spec.name], filters.get(spec.name, []), within.get(spec.name, "")) for spec in FACETS]
 
 
-def count(spec: FacetSpec, metas: Iterable[Meta], selected: list[str], within: str = "") -> Facet:
-    counts: Counter[str] = Counter()
-    for meta in metas:
-        counts.update(set(spec.values(meta)))
+def passes(values: dict[str, frozenset[str]], filters: dict[str, list[str]]) -> bool:
+    return all(values[name] & set(chosen) for name, chosen in filters.items() if chosen)
+
+
+def _facet(spec: FacetSpec, counts: Counter[str], selected: list[str], within: str) -> Facet:
     if spec.fixed:
         order = [v for v, _ in spec.fixed]
         values = [v for v in order if counts[v] or v in selected]
