@@ -254,7 +254,50 @@ def _jieba_for(key: str, entries: tuple[Entry, ...]) -> jieba.Tokenizer:
 # Tokenizers
 
 
-class JiebaTokenizer(Tokenizer):
+class _SpanTokenizer(Tokenizer):
+    """A Whoosh tokenizer made from ``spans(text)``: (token, start, end) triples.
+
+    Positions are ordinals; offsets point into the original text.  Whoosh's
+    ``mode`` is ignored on purpose: a query is analysed exactly like a document.
+    """
+
+    def spans(self, text: str) -> Iterator[tuple[str, int, int]]:
+        raise NotImplementedError
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        assert isinstance(value, str), f"{value!r} is not str"
+        if not tokenize:
+            yield from _whole(value, positions, chars, keeporiginal, removestops,
+                              start_pos, start_char, mode, **kwargs)
+            return
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, (text, start, end) in enumerate(self.spans(value), start_pos):
+            t.text = text
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = value[start:end]
+            if positions:
+                t.pos = pos
+            if chars:
+                t.startchar = start_char + start
+                t.endchar = start_char + end
+            yield t
+
+
+class JiebaTokenizer(_SpanTokenizer):
     """Words by jieba in accurate mode; positions are ordinals, offsets original.
 
     Punctuation and whitespace are dropped (also inside a jieba token: "3.5%"
@@ -300,37 +343,6 @@ class JiebaTokenizer(Tokenizer):
                 yield m.group(), start, end
             offset += len(piece)
 
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Iterator[Token]:
-        assert isinstance(value, str), f"{value!r} is not str"
-        if not tokenize:
-            yield from _whole(value, positions, chars, keeporiginal, removestops,
-                              start_pos, start_char, mode, **kwargs)
-            return
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, (word, start, end) in enumerate(self.spans(value), start_pos):
-            t.text = word
-            t.boost = 1.0
-            t.stopped = False
-            if keeporiginal:
-                t.original = value[start:end]
-            if positions:
-                t.pos = pos
-            if chars:
-                t.startchar = start_char + start
-                t.endchar = start_char + end
-            yield t
 
 
 def stream(text: str) -> tuple[str, list[tuple[int, int]]]:
@@ -348,7 +360,7 @@ def stream(text: str) -> tuple[str, list[tuple[int, int]]]:
     return chars, [_span(origin, i, i + 1) for i in kept]
 
 
-class BigramTokenizer(Tokenizer):
+class BigramTokenizer(_SpanTokenizer):
     """Overlapping character bigrams over the folded letters, digits and CJK.
 
     Whitespace and punctuation are skipped, so the stream runs across them:
@@ -376,37 +388,6 @@ class BigramTokenizer(Tokenizer):
         for i in range(len(chars) - 1):
             yield chars[i : i + 2], where[i][0], where[i + 1][1]
 
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Iterator[Token]:
-        assert isinstance(value, str), f"{value!r} is not str"
-        if not tokenize:
-            yield from _whole(value, positions, chars, keeporiginal, removestops,
-                              start_pos, start_char, mode, **kwargs)
-            return
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, (gram, start, end) in enumerate(self.spans(value), start_pos):
-            t.text = gram
-            t.boost = 1.0
-            t.stopped = False
-            if keeporiginal:
-                t.original = value[start:end]
-            if positions:
-                t.pos = pos
-            if chars:
-                t.startchar = start_char + start
-                t.endchar = start_char + end
-            yield t
 
 
 def _whole(value: str, positions: bool, chars: bool, keeporiginal: bool,

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 
 from whoosh.query import And, Term
 
-from index.build import INDEX_NAME, open_index, unpack
+from index.build import open_index, unpack
 from index.model import Report
 from search import facets as F
 from search.passages import PassageHit, best_passages, match_spans, snippet

@@ -40,18 +40,6 @@ class Occurrences:
         return [(self.origin[m.start()], self.origin[m.end() - 1] + 1) for m in pattern.finditer(self.folded)]
 
 
-def find(self, literal: str) -> list[Span]:
-        needle = stream(literal)[0]
-        out: list[Span] = []
-        if not needle:
-            return out
-        i = self.chars.find(needle)
-        while i >= 0:
-            out.append((self.where[i][0], self.where[i + len(needle) - 1][1]))
-            i = self.chars.find(needle, i + 1)
-        return out
-
-
 def find(text: str, literal: str) -> list[Span]:
     """Every (start, end) in ``text`` where ``literal`` occurs."""
     return Occurrences(text).find(literal)

@@ -9,7 +9,11 @@ each page (PDF) or element (HTML, DOCX) begins, for provenance.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+SPACES = re.compile(r"\s+")
 
 
 @dataclass
@@ -36,3 +40,20 @@ class Extracted:
                 break
             found = m
         return found
+
+
+def join_cjk(parts: list[str]) -> str:
+    """Join pieces of one line or cell: no space between Chinese pieces, one between others.
+
+    Word, HTML and PDF all break Chinese text into runs (styling, line wraps);
+    a space inserted between two Chinese runs would be a space the agency never
+    typed.
+    """
+    out = ""
+    for part in (SPACES.sub(" ", p).strip() for p in parts):
+        if not part:
+            continue
+        if out and not (re.match(f"[{CJK}]", out[-1]) or re.match(f"[{CJK}]", part[0])):
+            out += " "
+        out += part
+    return out

@@ -35,7 +35,7 @@ import zipfile
 from collections.abc import Iterator
 
 from index.errors import ReportError, UnreadableFile
-from index.formats import Extracted, Mark
+from index.formats import SPACES, Extracted, Mark, join_cjk
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -44,20 +44,6 @@ WRAPPERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "ins", W + "moveTo
 SKIP_INSIDE = {W + "txbxContent", MC + "Fallback", W + "del", W + "moveFrom"}
 VAL = W + "val"
 
-CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
-SPACES = re.compile(r"\s+")
-
-
-def join_cjk(parts: list[str]) -> str:
-    """Join pieces of one cell: no space between Chinese pieces, one between others."""
-    out = ""
-    for part in (SPACES.sub(" ", p).strip() for p in parts):
-        if not part:
-            continue
-        if out and not (re.match(f"[{CJK}]", out[-1]) or re.match(f"[{CJK}]", part[0])):
-            out += " "
-        out += part
-    return out
 
 
 def children(el, *tags: str) -> Iterator:

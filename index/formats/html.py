@@ -40,7 +40,7 @@ from bs4 import BeautifulSoup
 from bs4.element import NavigableString, PreformattedString, Tag
 
 from index.errors import NotAReport, UnreadableFile
-from index.formats import Extracted, Mark
+from index.formats import CJK, SPACES, Extracted, Mark, join_cjk
 from index.formats.text import BOMS
 from index.formats.text import decode as detect_and_decode
 
@@ -78,26 +78,11 @@ def decode_page(data: bytes) -> tuple[str, str]:
 
 # --- text helpers -----------------------------------------------------------
 
-CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 CJK_BREAK = re.compile(rf"(?<=[{CJK}])[ \t\r\f\v]*\n\s*(?=[{CJK}])")
-SPACES = re.compile(r"\s+")
 
 
 def is_cjk(ch: str) -> bool:
     return bool(re.match(f"[{CJK}]", ch))
-
-
-def join_cjk(parts: list[str]) -> str:
-    """Join pieces of one cell: no space between Chinese pieces, one between others."""
-    out = ""
-    for part in parts:
-        part = part.strip()
-        if not part:
-            continue
-        if out and not (is_cjk(out[-1]) or is_cjk(part[0])):
-            out += " "
-        out += part
-    return out
 
 
 def clean(text: str) -> str:

@@ -37,30 +37,16 @@ import re
 from typing import Any
 
 from index.errors import NeedsOCR, ReportError, UnreadableFile
-from index.formats import Extracted, Mark
+from index.formats import SPACES, Extracted, Mark, join_cjk
 
 # pdfminer logs a warning for every flaw it works round in a damaged file; the
 # reader's own error (or its silence when the text came out) is what counts.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 MIN_CHARS_PER_PAGE = 20  # fewer non-space characters than this on average: a scan
-CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
-SPACES = re.compile(r"\s+")
 # a line that starts like a heading or list item begins a paragraph, wherever it stands
 NEW_PARAGRAPH = re.compile(r"^([一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.．、](?!\d)|第[一二三四五六七八九十\d]+[章节条部分])")
 PAGE_NUMBER = re.compile(r"^[-—–\s]*(第\s*)?\d{1,4}\s*页?\s*([/／共]\s*\d{1,4}\s*页?)?[-—–\s]*$")
-
-
-def join_cjk(parts: list[str]) -> str:
-    """Join pieces of text: no space between Chinese pieces, one between others."""
-    out = ""
-    for part in (SPACES.sub(" ", p).strip() for p in parts):
-        if not part:
-            continue
-        if out and not (re.match(f"[{CJK}]", out[-1]) or re.match(f"[{CJK}]", part[0])):
-            out += " "
-        out += part
-    return out
 
 
 def cell(value: str | None) -> str:
