@@ -1,0 +1,509 @@
+"""The web site through Flask's test client: every route and its twins, facet
+URLs, exports, escaping, bad input, the report page's tables and checks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from web_fixtures import GAOXIN_YINGJI, LINZI, SAMPLES_DIR, SCRIPT, WEIBIN, build, report_ids, soup, total_of, write_hostile_sample
+
+from index.model import Figure
+from search.engine import SearchRequest
+from web import create_app
+from web.document import DEDUCED, MISSING, cell
+
+Q = "行政处罚"
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory):
+    return build([SAMPLES_DIR], tmp_path_factory.mktemp("web-index"))
+
+
+@pytest.fixture(scope="module")
+def app(index_dir):
+    return create_app(index_dir, TESTING=True)
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def ids(app):
+    return report_ids(app.extensions["nianbao.engine"])
+
+
+def get(client, url, status=200):
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code, response.data[:500])
+    return response
+
+
+# ---------------------------------------------------------------- every route
+
+
+def test_every_route_and_twin_answers(client, ids):
+    rid = ids[WEIBIN]
+    expected = {
+        "/": "text/html",
+        f"/?q={Q}": "text/html",
+        f"/search.json?q={Q}": "application/json",
+        f"/search.csv?q={Q}": "text/csv; charset=utf-8",
+        f"/search.jsonl?q={Q}": "application/x-ndjson; charset=utf-8",
+        f"/report/{rid}": "text/html",
+        f"/report/{rid}.json": "application/json",
+        f"/report/{rid}/source/0": "text/plain; charset=utf-8",
+        "/stats": "text/html",
+        "/stats.json": "application/json",
+        "/static/style.css": "text/css",
+        "/static/app.js": "javascript",
+    }
+    for url, content_type in expected.items():
+        response = get(client, url)
+        assert content_type in response.headers["Content-Type"], url
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_pages_are_chinese_accessible_and_script_free_inline(client, ids):
+    for url in ("/", f"/report/{ids[WEIBIN]}?q={Q}", "/stats"):
+        html = get(client, url).get_data(as_text=True)
+        page = soup(html)
+        assert page.html["lang"] == "zh-CN"
+        assert page.select_one("a.skip-link")["href"] == "#main"
+        # CSP forbids inline script: every <script> must be a file from this site
+        for script in page.find_all("script"):
+            assert script.get("src", "").startswith("/static/") and not script.string
+        assert "style=" not in html
+        # every form control is labelled
+        for control in page.select("input:not([type=hidden]), select"):
+            assert page.select_one(f'label[for="{control["id"]}"]'), control
+
+
+def test_csp_is_strict(client):
+    csp = get(client, "/").headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+
+
+# ---------------------------------------------------------------- search page
+
+
+def test_search_page_keeps_the_query_and_explains_it(client, app):
+    page = soup(get(client, f"/?q={Q}").data)
+    assert page.select_one("input#q")["value"] == Q
+    assert "检索式：" in page.select_one(".read-as").get_text() and "全文包含“行政处罚”" in page.select_one(".read-as").get_text()
+    engine_total = app.extensions["nianbao.engine"].search(SearchRequest(q=Q)).total
+    assert total_of(page) == engine_total > 0
+    hrefs = {a.get_text(strip=True): a["href"] for a in page.select(".twins a")}
+    assert hrefs["导出 CSV"].startswith("/search.csv?q=") and hrefs["JSON"].startswith("/search.json?q=")
+    assert hrefs["统计图表"].startswith("/stats?q=")
+
+
+def test_hits_show_key_figures_and_passage_links(client, ids):
+    page = soup(get(client, f"/?q={Q}").data)
+    hit = next(h for h in page.select("li.hit") if h.select_one("h2 a").get_text() == WEIBIN)
+    figures = {f.select_one("dt").get_text(): f.select_one("dd").get_text() for f in hit.select(".fig")}
+    assert figures["行政处罚决定"] == "11" and figures["本年新收申请"] == "0"
+    assert list(figures) == ["本年新收申请", "予以公开", "不予公开", "行政复议", "行政诉讼", "行政处罚决定"]
+    assert "勾稽关系一致" in hit.select_one(".badge").get_text()
+    links = hit.select(".passages a")
+    assert links and all(re.fullmatch(rf"/report/{ids[WEIBIN]}\?q=.+#p\d+", a["href"]) for a in links)
+    labels = [a.select_one(".where").get_text() for a in links]
+    assert "第二部分 表格行「行政处罚」" in labels and "第一部分 段落" in labels
+    assert all(a.select_one(".text mark") for a in links)
+
+
+def test_unknown_numbers_show_a_dash_never_zero(client):
+    page = soup(get(client, "/").data)
+    hit = next(h for h in page.select("li.hit") if h.select_one("h2 a").get_text() == GAOXIN_YINGJI)
+    penalty = next(f for f in hit.select(".fig") if f.select_one("dt").get_text() == "行政处罚决定")
+    assert penalty.select_one("dd").get_text() == "—"
+
+
+def facet_link(page, facet: str, value: str):
+    return page.select_one(f'a.fv[data-facet="{facet}"][data-value="{value}"]')
+
+
+def test_facet_links_toggle_values_in_the_url(client):
+    start = soup(get(client, f"/?q={Q}").data)
+    link = facet_link(start, "year", "2023")
+    shown_count = int(link.select_one(".count").get_text())
+    assert "on" not in link["class"]
+    assert parse_qs(urlsplit(link["href"]).query) == {"q": [Q], "year": ["2023"]}
+
+    filtered = soup(get(client, link["href"]).data)
+    assert total_of(filtered) == shown_count < total_of(start)
+    chips = filtered.select(".chips a.chip")
+    assert [c.get_text(" ", strip=True) for c in chips] == ["年度 2023 ×"]
+    selected = facet_link(filtered, "year", "2023")
+    assert "on" in selected["class"] and "已选" in selected.get_text()
+
+    # multi-select within a facet widens the result (OR)
+    both = soup(get(client, facet_link(filtered, "year", "2020")["href"]).data)
+    assert parse_qs(urlsplit(facet_link(both, "year", "2020")["href"]).query)["year"] == ["2023"]
+    assert total_of(both) == total_of(start)
+    assert len(both.select(".chips a.chip")) == 2
+
+    # the chip's remove link and the selected value's link both take it away again
+    back = soup(get(client, chips[0]["href"]).data)
+    assert total_of(back) == total_of(start) and not back.select(".chips a.chip")
+    assert chips[0]["href"] == selected["href"]
+
+
+def test_clear_all_keeps_the_query(client):
+    page = soup(get(client, f"/?q={Q}&year=2023&province=山东省").data)
+    assert len(page.select(".chips a.chip")) == 2
+    assert parse_qs(urlsplit(page.select_one(".chips .clear-all")["href"]).query) == {"q": [Q]}
+
+
+def test_facet_counts_follow_the_query(client):
+    everything = soup(get(client, "/").data)
+    narrowed = soup(get(client, "/?q=临淄").data)
+    assert int(facet_link(everything, "year", "2023").select_one(".count").get_text()) == 4
+    assert facet_link(narrowed, "year", "2023") is None
+    assert int(facet_link(narrowed, "year", "2020").select_one(".count").get_text()) == 1
+    assert total_of(narrowed) == 1
+
+
+def test_bucket_and_sort_state_in_the_url(client):
+    page = soup(get(client, "/?new_received=1-9&sort=year_desc").data)
+    assert total_of(page) == 1
+    assert page.select_one("select#sort option[selected]")["value"] == "year_desc"
+    link = facet_link(page, "new_received", "1-9")
+    assert parse_qs(urlsplit(link["href"]).query) == {"sort": ["year_desc"]}
+
+
+def test_search_within_a_facet(client):
+    page = soup(get(client, "/?within.agency=临淄").data)
+    agencies = [a.select_one(".name").get_text() for a in page.select('a.fv[data-facet="agency"]')]
+    assert agencies == [LINZI]
+    form = page.select_one("input#w-agency").find_parent("form")
+    assert form.select_one('label[for="w-agency"]').get_text() == "在此筛选项中搜索"
+    assert form.select_one("input#w-agency")["name"] == "within.agency"
+    assert "另有 4 项未列出" in form.get_text()
+
+
+def test_pagination(client):
+    page = soup(get(client, "/?per_page=2&sort=year_asc").data)
+    assert len(page.select("li.hit")) == 2
+    pager = page.select_one("nav.pager")
+    assert [a.get_text() for a in pager.select("a") if a.get_text().isdigit()] == ["2", "3"]
+    last = soup(get(client, pager.select_one('a[aria-label="第 3 页"]')["href"]).data)
+    assert len(last.select("li.hit")) == 1 and last.select_one('nav.pager [aria-current="page"]').get_text() == "3"
+
+
+def test_empty_result_suggests_removing_filters(client):
+    page = soup(get(client, "/?q=没有这个词语XYZ&year=2023").data)
+    assert total_of(page) == 0
+    text = page.select_one(".empty").get_text()
+    assert "没有找到符合条件的报告" in text and "清除全部筛选" in text
+
+
+@pytest.mark.parametrize(
+    "url, note",
+    [
+        ("/?nosuchfacet=1", "没有名为“nosuchfacet”的筛选项"),
+        ("/?page=10000", "第 10000 页超出范围"),
+        ("/?page=abc", "页码“abc”不是数字"),
+        ("/?page=-3", "页码须为正整数"),
+        ("/?per_page=zz", "每页条数"),
+        ("/?sort=bogus", "不支持的排序"),
+        ('/?q="', "引号未闭合"),
+        ("/?q=(", "不含文字或数字"),
+        ("/?q=year:>", "无法理解"),
+        ("/?q=" + "行" * 10_000, None),
+        ("/?q=%00%01", None),
+        ("/?year=", None),
+        ("/?page=99999999999999999999999", "超出范围"),
+    ],
+)
+def test_bad_parameters_never_fail(client, url, note):
+    html = get(client, url).get_data(as_text=True)
+    if note:
+        assert note in soup(html).select_one(".read-as").get_text()
+
+
+def test_bad_parameters_on_the_twins(client):
+    for url in (
+        "/search.json?page=abc&foo=1",
+        "/search.csv?q=(&sort=x",
+        '/search.jsonl?q="',
+        "/stats?q=year:>&bar=1",
+        "/stats.json?page=0",
+    ):
+        get(client, url)
+    data = get(client, "/search.json?page=abc&foo=1").get_json()
+    assert data["page"] == 1 and any("foo" in n for n in data["notes"])
+
+
+# ---------------------------------------------------------------- JSON, CSV, JSON lines
+
+
+def test_search_json_is_the_result_plus_links(client):
+    data = get(client, f"/search.json?q={Q}&year=2023").get_json()
+    assert data["query"]["read_as"] == "全文包含“行政处罚”"
+    assert data["filters"] == {"year": ["2023"]}
+    assert data["total"] == len(data["hits"]) and {"hits", "facets", "notes", "pages"} <= set(data)
+    assert data["links"]["csv"].startswith("/search.csv?") and "year=2023" in data["links"]["csv"]
+    assert data["links"]["html"].startswith("/?")
+
+
+def test_csv_export_streams_every_report(client, app):
+    response = get(client, f"/search.csv?q={Q}&per_page=1")  # paging does not limit an export
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert re.fullmatch(r"attachment; filename=nianbao-[\w-]+\.csv", response.headers["Content-Disposition"])
+    raw = response.data
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    engine = app.extensions["nianbao.engine"]
+    expected = {h.agency for h in engine.search(SearchRequest(q=Q, per_page=100)).hits}
+    assert len(rows) == len(expected) and {r["agency"] for r in rows} == expected
+    assert all(r["link"].startswith("http://localhost/report/") for r in rows)
+
+
+def test_jsonl_export(client):
+    response = get(client, "/search.jsonl?year=2023")
+    assert response.headers["Content-Disposition"].endswith(".jsonl")
+    rows = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+    assert len(rows) == 4 and all(r["year"] == 2023 for r in rows)
+
+
+# ---------------------------------------------------------------- report page
+
+
+def test_report_page_shows_the_whole_report(client, app, ids):
+    rid = ids[WEIBIN]
+    page = soup(get(client, f"/report/{rid}").data)
+    report, _ = app.extensions["nianbao.engine"].report(rid)
+    assert page.select_one("h1").get_text() == WEIBIN
+    for p in report.passages:  # every passage is an element to link to
+        assert page.find(id=p.id), p.id
+    assert [s["id"] for s in page.select("section.doc-section")] == [f"s{n}" for n in range(1, 7)]
+    assert page.find(id=next(p.id for p in report.passages if p.kind == "heading")).name == "h2"
+    assert page.find(id="p5").name == "p"
+    assert page.select_one(f'a[href="/report/{rid}.json"]')
+    assert page.select_one(f'a[href="/report/{rid}/source/0"]').get_text() == "xinxiang-weibin-yingji-2023.txt"
+
+
+def test_section_two_row_links_to_where_it_was_printed(client, ids):
+    page = soup(get(client, f"/report/{ids[WEIBIN]}").data)
+    section = page.find(id="s2")
+    row = next(tr for tr in section.select("table.data tr") if tr.th and tr.th.get_text() == "行政处罚")
+    link = row.select_one("td a")
+    assert link.get_text() == "11"
+    printed = page.find(id=link["href"][1:])
+    assert "passage" in printed["class"] and re.search(r"行政处罚\s*11", printed.get_text())
+
+
+def test_section_three_and_four_tables_follow_the_template(client, ids):
+    page = soup(get(client, f"/report/{ids[WEIBIN]}").data)
+    table3 = page.find(id="s3").select_one("table.data")
+    assert [th.get_text() for th in table3.select("thead tr")[1].select("th")] == [
+        "商业企业",
+        "科研机构",
+        "社会公益组织",
+        "法律服务机构",
+        "其他",
+    ]
+    body = [tr for tr in table3.select("tbody tr") if "group" not in (tr.get("class") or [])]
+    assert len(body) == 25 and all(len(tr.select("td")) == 7 for tr in body)
+    assert body[0].th.get_text().startswith("一、本年新收")
+    table4 = page.find(id="s4").select_one("table.data")
+    assert [tr.th.get_text() for tr in table4.select("tbody tr")] == ["行政复议", "行政诉讼·未经复议直接起诉", "行政诉讼·复议后起诉"]
+    assert all(len(tr.select("td")) == 5 for tr in table4.select("tbody tr"))
+
+
+def test_2019_template_layout(client, ids):
+    page = soup(get(client, f"/report/{ids[LINZI]}").data)
+    heads = [th.get_text() for th in page.find(id="s2").select("table.data thead th")]
+    assert "本年新制作数量" in heads and "上一年项目数量" in heads and "本年制发件数" not in heads
+    rows = [tr for tr in page.find(id="s3").select("table.data tbody tr") if "group" not in (tr.get("class") or [])]
+    assert len(rows) == 23
+
+
+def test_deduced_cells_are_marked(client, app, ids):
+    rid = ids[GAOXIN_YINGJI]
+    report, _ = app.extensions["nianbao.engine"].report(rid)
+    deduced = [f for f in report.figures().values() if f.deduced]
+    assert deduced
+    page = soup(get(client, f"/report/{rid}").data)
+    marked = page.select("td.deduced em")
+    assert len(marked) == len(deduced) and all(m["title"] == DEDUCED for m in marked)
+    assert page.find(id="s3")  # its heading is missing from the text, its table still has a place
+
+
+def test_failing_checks_are_explained(client, app, ids):
+    rid = ids[LINZI]
+    report, _ = app.extensions["nianbao.engine"].report(rid)
+    failed = [c for c in report.checks if not c.ok]
+    page = soup(get(client, f"/report/{rid}").data)
+    checks = page.find(id="checks")
+    assert f"{len(failed)} 项不成立" in checks.get_text()
+    items = checks.select("ul.failed li")
+    assert [li.select_one(".detail").get_text() for li in items] == [f"实际：{c.detail}" for c in failed]
+    assert "应满足：本年新收＋上年结转＝办理总计＋结转下年度" in checks.get_text()
+    assert "勾稽关系不一致" in page.select_one(".report-head .badge").get_text()
+
+
+def test_null_cells_show_a_dash(client):
+    assert cell(None).text == "—" and cell(None).title == MISSING
+    c = cell(Figure(None, "/", 10, 11, "p7"))
+    assert (c.text, c.href, c.missing) == ("—", "#p7", True) and c.title.startswith(MISSING)
+    c = cell(Figure(3, "3", 10, 11, "p7"))
+    assert (c.text, c.href, c.deduced) == ("3", "#p7", False)
+
+
+def test_query_matches_are_marked_and_counted(client, ids):
+    page = soup(get(client, f"/report/{ids[WEIBIN]}?q={Q}").data)
+    marks = page.select("article.doc mark.match")
+    numbers = sorted({int(m["data-m"]) for m in marks})
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 2
+    assert page.select_one("#matchbar")["data-total"] == str(len(numbers))
+    assert f"共 {len(numbers)} 处匹配" in page.select_one("#match-counter").get_text()
+    assert all(m.get_text() == Q for m in marks)
+    assert page.find(id="p20").select_one("mark.match")
+    assert page.select_one("#next-match") and page.select_one("#prev-match")
+
+
+def test_report_json_twin(client, ids):
+    rid = ids[WEIBIN]
+    data = get(client, f"/report/{rid}.json").get_json()
+    assert data["agency"] == WEIBIN and data["id"] == rid
+    assert data["proactive"]["penalty"]["decisions"] == 11
+    assert data["sources"] == [{"n": 0, "name": "xinxiang-weibin-yingji-2023.txt", "url": f"/report/{rid}/source/0"}]
+
+
+def test_unknown_report_is_a_real_404(client):
+    response = get(client, "/report/doesnotexist", 404)
+    page = soup(response.data)
+    assert "找不到页面" in page.select_one("h1").get_text()
+    assert page.select_one('main a[href="/"]')
+    assert get(client, "/report/doesnotexist.json", 404).get_json()["status"] == 404
+    get(client, "/no/such/page", 404)
+
+
+# ---------------------------------------------------------------- source files
+
+
+def test_source_file_is_served_as_published(client, ids):
+    response = get(client, f"/report/{ids[WEIBIN]}/source/0")
+    assert response.data == (SAMPLES_DIR / "xinxiang-weibin-yingji-2023.txt").read_bytes()
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    "tail",
+    ["source/1", "source/99", "source/-1", "source/..%2F..%2Fetc%2Fpasswd", "source/0/../../etc/passwd", "source/%2Fetc%2Fpasswd"],
+)
+def test_source_route_cannot_be_tricked(client, ids, tail):
+    response = client.get(f"/report/{ids[WEIBIN]}/{tail}")
+    assert response.status_code == 404
+    assert b"root:" not in response.data
+
+
+def test_source_of_unknown_report(client):
+    get(client, "/report/..%2F..%2Fetc/source/0", 404)
+
+
+# ---------------------------------------------------------------- stats
+
+
+def test_stats_page_draws_charts_with_fallback_tables(client):
+    page = soup(get(client, "/stats").data)
+    charts = page.select("figure.chart")
+    assert len(charts) == 3
+    for chart in charts:
+        assert chart.select_one("figcaption h2").get_text()
+        svg = chart.select_one("svg.chart-svg")
+        assert svg["role"] == "img" and svg.select_one("title")
+        assert chart.select_one("details table.data")
+    received = page.find(id="chart-received")
+    assert received.select("rect title") and "2023" in received.get_text()
+    agencies = page.find(id="chart-agencies")
+    assert "淄博市机关事务管理局：2" in [t.get_text() for t in agencies.select("rect title")]
+    failing = page.find(id="chart-failing")
+    assert "1/1（100%）" in failing.get_text()
+
+
+def test_stats_follow_the_filters(client):
+    data = get(client, "/stats.json?year=2023").get_json()
+    assert data["reports"] == 4 and [y["year"] for y in data["by_year"]] == [2023]
+    assert data["by_year"][0]["new_received"] == 2 and data["by_year"][0]["inconsistent"] == 0
+    assert data["links"]["search"] == "/?year=2023"
+    everything = get(client, "/stats.json").get_json()
+    assert everything["reports"] == 5 and len(everything["top_agencies"]) == 5
+    page = soup(get(client, "/stats?year=2023").data)
+    assert [c.get_text(" ", strip=True) for c in page.select(".chips a.chip")] == ["年度 2023 ×"]
+
+
+# ---------------------------------------------------------------- safety
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hostile-files")
+    write_hostile_sample(folder)
+    index_dir = build([folder], tmp_path_factory.mktemp("hostile-index"))
+    app = create_app(index_dir, TESTING=True)
+    (rid,) = report_ids(app.extensions["nianbao.engine"]).values()
+    return app.test_client(), rid
+
+
+def test_markup_in_a_report_is_shown_as_text(hostile):
+    client, rid = hostile
+    for url in ("/", "/?q=alert", f"/report/{rid}", f"/report/{rid}?q=script", "/stats", "/?q=<script>"):
+        html = get(client, url).get_data(as_text=True)
+        assert "<script>alert" not in html and "<img src=x" not in html, url
+        assert "&lt;script&gt;" in html, url
+    page = soup(get(client, f"/report/{rid}").data)
+    assert SCRIPT in page.select_one("h1").get_text()  # shown, as text
+    assert page.find_all("script") == page.find_all("script", src="/static/app.js")
+
+
+def test_not_applicable_cell_is_null_not_zero(hostile):
+    client, rid = hostile
+    page = soup(get(client, f"/report/{rid}").data)
+    row = next(tr for tr in page.find(id="s2").select("table.data tr") if tr.th and tr.th.get_text() == "行政强制")
+    td = row.select_one("td")
+    assert td.get_text(strip=True) == "—" and "null" in td["class"]
+    assert td.select_one("[title]")["title"].startswith(MISSING)
+
+
+def test_the_app_never_writes_the_index(index_dir, client, ids):
+    def snapshot():
+        return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in index_dir.iterdir()}
+
+    before = snapshot()
+    for url in ("/", f"/?q={Q}&year=2023", "/search.csv", f"/report/{ids[WEIBIN]}?q={Q}", "/stats", "/search.json"):
+        get(client, url)
+    assert snapshot() == before
+
+
+def test_back_link_returns_to_the_filtered_results(client, ids):
+    rid = ids[WEIBIN]
+    came_from = f"http://localhost/?q={Q}&year=2023"
+    page = soup(client.get(f"/report/{rid}?q={Q}", headers={"Referer": came_from}).data)
+    assert page.select_one(".crumbs a")["href"] == f"/?q={Q}&year=2023"
+    elsewhere = soup(client.get(f"/report/{rid}?q={Q}", headers={"Referer": "http://evil.example/?q=x"}).data)
+    assert parse_qs(urlsplit(elsewhere.select_one(".crumbs a")["href"]).query) == {"q": [Q]}
+
+
+def test_errors_are_chinese_pages_without_tracebacks(index_dir, client):
+    response = client.post("/")
+    assert response.status_code == 405 and "不支持的请求方法" in response.get_data(as_text=True)
+    app = create_app(index_dir, TESTING=False)
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("secret detail")
+
+    response = app.test_client().get("/boom")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500 and "服务器出错了" in html and "secret detail" not in html

@@ -1,0 +1,115 @@
+"""One report: ``/report/<id>``, its JSON twin, and the files it was read from.
+
+The source route serves only the files the index lists for that report, by
+position (``/report/<id>/source/0``): no path is ever taken from the URL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, render_template, request, send_file, url_for
+
+from index.read import sniff
+from search.query import parse_query
+from web import engine
+from web.document import RULES, document
+
+bp = Blueprint("report", __name__)
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "html": "text/html",
+    "txt": "text/plain",
+}
+# A government web page may carry scripts: served on our origin it must not
+# run anything or reach anything (CSP sandbox makes it a unique origin).
+SANDBOX = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
+
+
+def load(report_id: str):
+    found = engine().report(report_id)
+    if found is None:
+        abort(404, f"没有编号为“{report_id[:40]}”的报告。它可能已从索引中移除，或链接有误。")
+    return found
+
+
+def source_links(report_id: str, sources: list[str]) -> list[dict]:
+    return [{"n": n, "name": Path(path).name, "url": url_for("report.source", report_id=report_id, n=n)} for n, path in enumerate(sources)]
+
+
+@bp.route("/report/<report_id>")
+def show(report_id: str):
+    report, sources = load(report_id)
+    q = request.args.get("q", "")[:2000]
+    parsed = parse_query(q)
+    view = document(report, parsed.literals())
+    return render_template(
+        "report.html",
+        back=_back_link(q),
+        report_id=report_id,
+        report=report,
+        view=view,
+        q=q,
+        parsed=parsed,
+        sources=source_links(report_id, sources),
+        rules=RULES,
+        key_figures=report.key_figures(),
+    )
+
+
+def _back_link(q: str) -> str:
+    """Back to the result list the reader came from (with its filters), else to a search for ``q``."""
+    came_from = request.referrer or ""
+    if came_from.startswith(request.host_url) and urlsplit(came_from).path == url_for("search.index"):
+        return came_from[len(request.host_url.rstrip("/")) :]
+    return url_for("search.index", q=q or None)
+
+
+@bp.route("/report/<report_id>.json")
+def show_json(report_id: str):
+    report, sources = load(report_id)
+    data = report.to_dict()
+    data["id"] = report_id
+    data["sources"] = source_links(report_id, sources)
+    data["links"] = {"html": url_for("report.show", report_id=report_id)}
+    return data
+
+
+@bp.route("/report/<report_id>/source/<int:n>")
+def source(report_id: str, n: int):
+    """The n-th file the report was read from, as the agency published it."""
+    _, sources = load(report_id)
+    if not 0 <= n < len(sources):
+        abort(404, f"这份报告没有第 {n + 1} 个原始文件。")
+    path = Path(sources[n])
+    try:
+        data = path.read_bytes()
+    except OSError:
+        abort(404, "原始文件已不在索引记录的位置（可能已被移动或删除）。")
+    try:
+        fmt = sniff(data, path.name)
+    except Exception:  # a file the indexer could not read either: offer it as bytes
+        fmt = "bin"
+    mimetype = CONTENT_TYPES.get(fmt, "application/octet-stream")
+    if fmt in ("txt", "html"):
+        mimetype += f"; charset={_encoding(data, fmt)}"
+    response = send_file(path, mimetype=mimetype, as_attachment=fmt not in ("txt", "html"), download_name=path.name)
+    response.headers["Content-Type"] = mimetype  # as is: werkzeug would append a second charset
+    if fmt == "html":
+        response.headers["Content-Security-Policy"] = SANDBOX
+    return response
+
+
+def _encoding(data: bytes, fmt: str) -> str:
+    """The encoding the indexer read the file with, so the browser shows it the same way."""
+    if fmt == "html":
+        from index.formats.html import decode_page as decode
+    else:
+        from index.formats.text import decode
+    try:
+        return decode(data)[1].replace("_", "-").removesuffix("-sig")
+    except Exception:
+        return "utf-8"
