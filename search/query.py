@@ -41,7 +41,7 @@ from whoosh.util.numeric import tiered_ranges
 from index.analysis import fold, variants
 from index.schema import NUMERIC_FIELDS, TEXT_FIELDS
 from index.template import KEY_FIGURES
-from search.phrase import ExactPhrase
+from search.phrase import ExactPhrase, covering_grams
 
 __all__ = ["Clause", "ExactRange", "ParsedQuery", "parse_query", "compile_query", "FIELD_LABELS", "MAX_TERMS", "MAX_LITERAL"]
 
@@ -510,7 +510,10 @@ def _grams(schema: Any, name: str, text: str) -> Q.Query | None:
     grams = _tokens(schema, name, text)
     if len(grams) == 1 and len(grams[0]) == 1:
         return Q.Prefix(name, grams[0])
-    return _phrase(name, grams)
+    if len(grams) <= 2:
+        return _phrase(name, grams)
+    words, offsets = covering_grams(grams)
+    return ExactPhrase(name, words, offsets=offsets)
 
 
 def _any(queries: list[Q.Query | None]) -> Q.Query:

@@ -288,7 +288,7 @@ def test_compile_shapes():
 def test_compiled_literal_uses_the_schema_analyzers():
     q = compile_query(parse_query("行政处罚"), SCHEMA)
     subs = list(q.children()) if isinstance(q, Q.Or) else [q]
-    assert ExactPhrase("body_bi", ["行政", "政处", "处罚"]) in subs
+    assert ExactPhrase("body_bi", ["行政", "处罚"], offsets=[0, 2]) in subs  # every other gram fixes the string
     assert Q.Term("body", "行政处罚") in subs
     single = compile_query(parse_query("处"), SCHEMA)
     assert Q.Prefix("body_bi", "处") in list(single.children())
@@ -466,3 +466,13 @@ def test_exact_range(numbers, lo, hi, lo_ex, hi_ex):
         flo, fhi = (None if lo is None else lo / 4), (None if hi is None else hi / 4)
         got = {h["id"] for h in s.search(ExactRange("n", flo, fhi, lo_ex, hi_ex), limit=None)}
         assert got == {str(v) for v in VALUES if inside(v)}
+
+
+def test_covering_grams_fix_the_whole_string():
+    from search.phrase import covering_grams
+
+    for n in range(1, 12):
+        grams = [f"g{i}" for i in range(n)]
+        words, offsets = covering_grams(grams)
+        covered = {c for o in offsets for c in (o, o + 1)}
+        assert covered == set(range(n + 1)) and words == [grams[o] for o in offsets]
