@@ -507,3 +507,19 @@ def test_errors_are_chinese_pages_without_tracebacks(index_dir, client):
     response = app.test_client().get("/boom")
     html = response.get_data(as_text=True)
     assert response.status_code == 500 and "服务器出错了" in html and "secret detail" not in html
+
+
+def test_report_page_says_which_pdf_page_a_passage_is_on(tmp_path):
+    import formats_fixtures as fx
+
+    from index.build import build_index
+    from web import create_app
+
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    (folder / "linzi.pdf").write_bytes(fx.pdf_file("zibo-linzi-yingji-2020"))
+    build_index([folder], tmp_path / "ix")
+    client = create_app(tmp_path / "ix", TESTING=True).test_client()
+    hit = client.get("/search.json?q=临淄").get_json()["hits"][0]
+    page = client.get(f"/report/{hit['id']}").get_data(as_text=True)
+    assert 'class="page-mark"' in page and "第 1 页" in page and "第 2 页" in page

@@ -83,6 +83,8 @@ class Block:
     id: str | None  # the passage id; None for text outside every passage
     kind: str  # title | heading | subheading | paragraph | row | table | gap
     html: Markup
+    new_page: int | None = None  # a PDF page starts here: show "第 N 页"
+    where: str | None = None  # where in the source file (HTML/DOCX element), for a tooltip
 
 
 @dataclass
@@ -146,6 +148,7 @@ def blocks(report: Report, marker: Marker, start: int, end: int) -> list[Block]:
     out: list[Block] = []
     pos = start
     first_heading = True
+    page = None
     for p in sorted(report.passages, key=lambda p: p.start):
         if p.start < start or p.start >= end:
             continue
@@ -155,7 +158,9 @@ def blocks(report: Report, marker: Marker, start: int, end: int) -> list[Block]:
         if kind == "heading":
             kind = "heading" if first_heading else "subheading"
             first_heading = False
-        out.append(Block(p.id, kind, marker.marked(p.start, min(p.end, end))))
+        new_page = p.page if p.page and p.page != page else None
+        page = p.page or page
+        out.append(Block(p.id, kind, marker.marked(p.start, min(p.end, end)), new_page, p.location))
         pos = max(pos, p.end)
     if report.text[pos:end].strip():
         out.append(Block(None, "gap", marker.marked(pos, end)))
