@@ -51,7 +51,7 @@ def check_report(report: Report) -> list[Check]:
     if app:
 
         def label(key: str) -> str:
-            return ROWS_BY_KEY[key].label
+            return ROWS_BY_KEY[key].label_for(report.template)
 
         for col, col_label in APPLICANT_COLUMNS.items():
             if all(k in app for k in ("new_received", "carried_over", "processed_total", "carried_forward")):

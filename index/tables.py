@@ -228,12 +228,12 @@ def read_applications(cells: list[Cell], template: str | None) -> TableRead | No
     for row in rows_for(template):
         if row.key not in segments:
             out.table[row.key] = {col: Figure(None) for col in APPLICANT_COLUMNS}
-            problems.append((row.label, "未找到该行，各单元格留空"))
+            problems.append((row.label_for(template), "未找到该行，各单元格留空"))
             continue
         figures, problem = read_cells(segments[row.key], len(APPLICANT_COLUMNS), ROW_TOTAL)
         out.table[row.key] = dict(zip(APPLICANT_COLUMNS, figures))
         if problem:
-            problems.append((row.label, problem))
+            problems.append((row.label_for(template), problem))
         out.rows.append(RowSpan(f"applications.{row.key}", *row_span(label_cells[row.key], figures)))
     out.warnings = grouped(problems, "第三部分")
     return out

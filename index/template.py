@@ -82,6 +82,10 @@ class Row:
     label: str  # as printed in the national template
     match: tuple[str, ...]  # fragments that identify the label
     templates: tuple[str, ...] = ("2019", "2021")
+    label_2019: str | None = None  # where the 2019 template prints it differently
+
+    def label_for(self, template: str | None) -> str:
+        return self.label_2019 if template == "2019" and self.label_2019 else self.label
 
 
 APPLICATION_ROWS = [
@@ -108,7 +112,7 @@ APPLICATION_ROWS = [
     Row("other_overdue_correction", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", ("逾期不补正",), ("2021",)),
     Row("other_overdue_fee", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", ("收费通知", "缴纳费用"), ("2021",)),
     # 2021: "3.其他" under （六）其他处理; 2019: （六）其他处理 is itself the row.
-    Row("other", "（六）其他处理 / 3.其他", ("其他处理",)),
+    Row("other", "3.其他", ("其他处理",), label_2019="（六）其他处理"),
     Row("processed_total", "（七）总计", ("总计",)),
     Row("carried_forward", "四、结转下年度继续办理", ("结转下年",)),
 ]

@@ -244,10 +244,7 @@ def applications_table(report: Report) -> TableView | None:
     for row in rows_for(template):
         if row.key in APPLICATION_GROUPS and (row.key != "other_overdue_correction" or template != "2019"):
             rows.append(TableRow(APPLICATION_GROUPS[row.key], group=True))
-        label = row.label
-        if row.key == "other":
-            label = "（六）其他处理" if template == "2019" else "3.其他"
-        rows.append(TableRow(label, [cell(data.get(row.key, {}).get(c)) for c in columns]))
+        rows.append(TableRow(row.label_for(template), [cell(data.get(row.key, {}).get(c)) for c in columns]))
     known = {r.key for r in rows_for(template)}
     for key, cells in data.items():  # rows the template does not have: shown, not dropped
         if key not in known:
