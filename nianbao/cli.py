@@ -132,7 +132,7 @@ def run_indexer(paths: list[Path], index_dir: Path):
 
     def on_file(path: str, status: str, reason: str) -> None:
         if status == "failed":
-            (bar.write if not bar.disable else lambda m: click.echo(m, err=True))(f"failed: {path}: {reason}")
+            tqdm.write(f"failed: {path}: {reason}", file=sys.stderr)  # above the bar, or a plain line
         if status != "removed":
             bar.update(1)
 
