@@ -132,6 +132,7 @@ def report_document(report: dict, sources: list[str]) -> dict:
     sector = sector_of(report["agency"])
     figures = model.key_figures()
     meta = {
+        "id": report["id"],
         "agency": report["agency"],
         "year": report["year"],
         "province": region["province"],

@@ -214,7 +214,8 @@ class Engine:
         with self._lock:
             s, metas = self._current()
             base, _ = self._base(s, parsed, metas, "year_desc")
-            return [metas[d] | {"id": s.stored_fields(d)["id"]} for d in base if F.passes(metas[d]["facets"], request.filters)]
+            # "facets" is the engine's own cache of facet values: not part of the answer
+            return [{k: v for k, v in metas[d].items() if k != "facets"} for d in base if F.passes(metas[d]["facets"], request.filters)]
 
     def matching(self, request: SearchRequest) -> Iterator[tuple[str, Report, list[PassageHit], list[str]]]:
         """Every report of a result set, in order, unpaged: for export and charts."""
