@@ -36,7 +36,7 @@ from index.analysis import Analysis
 from index.errors import ReportError
 from index.model import Report
 from index.parse import parse_file
-from index.read import find_files
+from index.read import find_files, read_bytes
 from index.region import load_table
 from index.schema import make_schema
 from index.sector import sector_of
@@ -260,23 +260,23 @@ def load_sources(ix) -> dict[str, dict]:
 
 def examine(path: Path, old: dict | None) -> tuple[str, dict | None]:
     """Decide whether a file changed; parse it if so.  Returns (status, record)."""
+    current = old is not None and old.get("version") == PARSER_VERSION
+    record: dict = {"path": str(path), "version": PARSER_VERSION}
     try:
         st = path.stat()
-    except OSError as e:
-        return "failed", {"path": str(path), "error": f"cannot read file: {e.strerror}", "version": PARSER_VERSION}
-    if old and old.get("version") == PARSER_VERSION and old["size"] == st.st_size and old["mtime_ns"] == st.st_mtime_ns:
-        return "unchanged", None
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        return "failed", {"path": str(path), "error": f"cannot read file: {e.strerror}", "version": PARSER_VERSION}
+        if current and old.get("size") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns:
+            return "unchanged", None
+        data = read_bytes(path)
+    except (OSError, ReportError) as e:
+        record["error"] = e.reason if isinstance(e, ReportError) else f"cannot read file: {e.strerror}"
+        return "updated", record
     sha = hashlib.sha256(data).hexdigest()
-    record = {"path": str(path), "sha256": sha, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "version": PARSER_VERSION}
-    if old and old.get("version") == PARSER_VERSION and old.get("sha256") == sha:
+    if current and old.get("sha256") == sha:
         # Touched, not changed: keep what it yielded, remember the new mtime.
         return "unchanged", {**old, "mtime_ns": st.st_mtime_ns}
+    record.update(sha256=sha, size=st.st_size, mtime_ns=st.st_mtime_ns)
     try:
-        report = parse_file(path)
+        report = parse_file(path, data)
     except ReportError as e:
         record["error"] = e.reason
         return "updated", record

@@ -25,13 +25,14 @@ from index.normalize import normalize
 from index.read import extract, read_file
 from index.region import resolve_region
 from index.structure import build_passages, find_sections
-from index.tables import TableRead, find_applications_start, proactive_template, read_applications, read_proactive, read_review_litigation
+from index.tables import TableRead, find_applications_start, proactive_template, read_applications, read_proactive, read_review_litigation, template_from_rows
 
 INCOMPLETE = "报告不完整"  # warnings starting with this mark a truncated report
 
 
-def parse_file(path: str | Path) -> Report:
-    extracted, source = read_file(path)
+def parse_file(path: str | Path, data: bytes | None = None) -> Report:
+    """Parse a file; pass ``data`` when its bytes were read already."""
+    extracted, source = read_file(path, data)
     try:
         return parse_extracted(extracted, source)
     except ReportError as e:
@@ -65,11 +66,11 @@ def parse_extracted(extracted: Extracted, source: Source | None = None) -> Repor
     proactive = read_proactive(cells, app_start)
     report.proactive = proactive.table if proactive else None
     template = proactive_template(report.proactive)
-    applications = read_applications(cells, template)
+    applications = read_applications(cells, template, report.year)
     review = read_review_litigation(cells)
     report.applications = applications.table if applications else None
     report.review_litigation = review.table if review else None
-    report.template = template or _template_from_rows(applications, report.year)
+    report.template = applications.template if applications else template or template_from_rows(set(), report.year)
 
     report.sections = find_sections(text)
     tables = [t for t in (proactive, applications, review) if t]
@@ -87,16 +88,6 @@ def parse_extracted(extracted: Extracted, source: Source | None = None) -> Repor
     _link_figures(report)
     report.checks = check_report(report)
     return report
-
-
-def _template_from_rows(applications: TableRead | None, year: int | None) -> str | None:
-    if applications and {"other_overdue_correction", "other_overdue_fee"} & applications.labels:
-        return "2021"
-    if applications and "other" in applications.labels:
-        return "2019"
-    if year:
-        return "2021" if year >= 2021 else "2019"
-    return None
 
 
 def _require_a_report(report: Report, tables: list[TableRead]) -> None:

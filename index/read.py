@@ -83,19 +83,23 @@ def extract(data: bytes, name: str = "") -> Extracted:
     return reader.extract(data)
 
 
-def read_file(path: str | Path) -> tuple[Extracted, Source]:
-    """Read a file from disk; errors carry the path."""
+def read_bytes(path: str | Path) -> bytes:
+    """A file's bytes; too large or unreadable raises, naming the file."""
     path = Path(path)
     try:
         size = path.stat().st_size
         if size > max(SIZE_LIMITS.values()):
-            raise UnreadableFile(f"file too large for a report ({size / MB:.1f} MB)")
-        data = path.read_bytes()
+            raise UnreadableFile(f"file too large for a report ({size / MB:.1f} MB)", str(path))
+        return path.read_bytes()
     except OSError as e:
         raise UnreadableFile(f"cannot read file: {e.strerror or e}", str(path)) from None
-    except UnreadableFile as e:
-        e.path = str(path)
-        raise
+
+
+def read_file(path: str | Path, data: bytes | None = None) -> tuple[Extracted, Source]:
+    """Read a file from disk (or its ``data``, already read); errors carry the path."""
+    path = Path(path)
+    if data is None:
+        data = read_bytes(path)
     source = Source(path=str(path), sha256=hashlib.sha256(data).hexdigest(), format="", size=len(data))
     try:
         extracted = extract(data, path.name)

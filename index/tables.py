@@ -62,6 +62,7 @@ class TableRead:
     rows: list[RowSpan] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     labels: set[str] = field(default_factory=set)  # rows/columns whose labels were seen
+    template: str | None = None  # the template the table was read as
 
 
 # ------------------------------------------------------------------ helpers
@@ -194,7 +195,21 @@ def find_applications_start(cells: list[Cell]) -> int | None:
     return None
 
 
-def read_applications(cells: list[Cell], template: str | None) -> TableRead | None:
+def template_from_rows(rows: set[str], year: int | None) -> str | None:
+    """The template a section-3 table follows, by its rows, else by the year.
+
+    Only the 2021 template has the two 逾期 rows under （六）其他处理.
+    """
+    if {"other_overdue_correction", "other_overdue_fee"} & rows:
+        return "2021"
+    if "other" in rows:
+        return "2019"
+    if year:
+        return "2021" if year >= 2021 else "2019"
+    return None
+
+
+def read_applications(cells: list[Cell], template: str | None, year: int | None = None) -> TableRead | None:
     start = find_applications_start(cells)
     if start is None:
         return None
@@ -222,8 +237,8 @@ def read_applications(cells: list[Cell], template: str | None) -> TableRead | No
 
     # 2019: "（六）其他处理" carries the numbers itself; 2021: its sub-row "3.其他" does.
     out = TableRead({}, cells[start].start, end, labels=set(segments))
-    if template is None:
-        template = "2021" if {"other_overdue_correction", "other_overdue_fee"} & set(segments) else "2019"
+    template = template or template_from_rows(set(segments), year) or "2021"
+    out.template = template
     problems: list[tuple[str, str]] = []
     for row in rows_for(template):
         if row.key not in segments:
