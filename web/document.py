@@ -32,7 +32,7 @@ from index.template import (
     SECTIONS,
     rows_for,
 )
-from search.passages import Span, find, merge
+from search.passages import Span, match_spans, merge
 from web.format import num, numeral
 
 MISSING = "未填报/不适用"
@@ -46,8 +46,8 @@ class Marker:
 
     def __init__(self, report: Report, literals: list[str]) -> None:
         self.report = report
-        spans = [s for lit in literals for s in find(report.text, lit)]
-        self.spans: list[Span] = merge(spans)
+        spans = match_spans(report, literals).values()
+        self.spans: list[Span] = merge([s for found in spans for s in found])
         self._opened: set[int] = set()  # matches whose first piece was rendered (it gets the id)
 
     @property
