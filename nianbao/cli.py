@@ -125,7 +125,6 @@ def index_cmd(paths: tuple[Path, ...], index_dir: Path) -> None:
 def run_indexer(paths: list[Path], index_dir: Path):
     """Index with a progress bar on a terminal, a log line per problem otherwise."""
     from index.build import IndexBusy, build_index
-    from index.read import find_files
 
     files = find_files(paths)
     bar = tqdm(total=len(files), unit="file", disable=not sys.stderr.isatty(), file=sys.stderr)
