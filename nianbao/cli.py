@@ -258,7 +258,8 @@ def export(query: str, index_dir: Path, fmt: str, output: Path, **options) -> No
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (localhost only by default).")
 @click.option("--port", default=5000, show_default=True)
 @click.option("--threads", default=8, show_default=True)
-def serve(index_dir: Path, host: str, port: int, threads: int) -> None:
+@click.option("--public-url", help="Address the site is reached at, for the links in exports (default http://HOST:PORT).")
+def serve(index_dir: Path, host: str, port: int, threads: int, public_url: str | None) -> None:
     """Serve the web site.  With no index yet, first build one from the bundled sample reports."""
     import waitress
 
@@ -270,6 +271,6 @@ def serve(index_dir: Path, host: str, port: int, threads: int) -> None:
         click.echo(f"no index in {index_dir} yet: indexing the bundled samples ({SAMPLES})", err=True)
         if run_indexer([SAMPLES], index_dir) is None:
             sys.exit(EXIT_ERROR)
-    app = create_app(index_dir)
+    app = create_app(index_dir, PUBLIC_URL=public_url or f"http://{host}:{port}")
     click.echo(f"nianbao: serving {index_dir} on http://{host}:{port}/  (Ctrl-C to stop)", err=True)
     waitress.serve(app, host=host, port=port, threads=threads, ident="nianbao")

@@ -77,11 +77,18 @@ def to_csv(rows: Iterable[dict]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula
+# (OWASP "CSV injection"); agency names and passages come from the documents.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(v):
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float) and v.is_integer():
         return int(v)
+    if isinstance(v, str) and v.startswith(FORMULA_START):
+        return "'" + v  # shown as text, the quote marks it as escaped
     return "" if v is None else v
 
 

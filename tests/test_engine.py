@@ -196,3 +196,20 @@ def test_export_streams_every_report(engine):
     chunks = list(to_csv(rows))
     assert chunks[0] == "\ufeff" and chunks[1].startswith(",".join(COLUMNS[:3]))
     assert all(r["link"].startswith(f"/report/{r['id']}") for r in rows)
+
+
+def test_csv_cells_never_start_a_formula():
+    """Text from a document that a spreadsheet would run (=, +, -, @) is quoted;
+    numbers, negative ones included, stay numbers."""
+    import csv
+    import io
+
+    from search.export import COLUMNS, to_csv
+
+    row = dict.fromkeys(COLUMNS)
+    row.update(agency="=HYPERLINK(\"http://x\")", sector="+1", best_passage="@SUM(A1)", city="-1-洪泽区", county="\t=1", year=2023)
+    row["proactive.fees.change"] = -3
+    parsed = next(csv.DictReader(io.StringIO("".join(to_csv([row])).lstrip("\ufeff"))))
+    for key in ("agency", "sector", "best_passage", "city", "county"):
+        assert parsed[key] == "'" + row[key]
+    assert parsed["year"] == "2023" and parsed["proactive.fees.change"] == "-3"

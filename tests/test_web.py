@@ -10,7 +10,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from web_fixtures import GAOXIN_YINGJI, LINZI, SAMPLES_DIR, SCRIPT, WEIBIN, build, report_ids, soup, total_of, write_hostile_sample
+from web_fixtures import GAOXIN_YINGJI, LINZI, SAMPLES_DIR, SCRIPT, WEIBIN, WEIBIN_SAMPLE, build, report_ids, soup, total_of, write_hostile_sample
 
 from index.model import Figure
 from search.engine import SearchRequest
@@ -265,7 +265,15 @@ def test_csv_export_streams_every_report(client, app):
     engine = app.extensions["nianbao.engine"]
     expected = {h.agency for h in engine.search(SearchRequest(q=Q, per_page=100)).hits}
     assert len(rows) == len(expected) and {r["agency"] for r in rows} == expected
-    assert all(r["link"].startswith("http://localhost/report/") for r in rows)
+    assert all(r["link"].startswith("/report/") for r in rows)
+
+
+def test_export_links_ignore_the_host_header(index_dir):
+    """A client cannot put its own host into the links of an export."""
+    app = create_app(index_dir, TESTING=True, PUBLIC_URL="http://127.0.0.1:5000")
+    raw = app.test_client().get("/search.csv?year=2023", headers={"Host": "evil.example"}).data
+    links = [r["link"] for r in csv.DictReader(io.StringIO(raw.decode("utf-8-sig")))]
+    assert links and all(link.startswith("http://127.0.0.1:5000/report/") for link in links)
 
 
 def test_jsonl_export(client):
@@ -523,3 +531,13 @@ def test_report_page_says_which_pdf_page_a_passage_is_on(tmp_path):
     hit = client.get("/search.json?q=临淄").get_json()["hits"][0]
     page = client.get(f"/report/{hit['id']}").get_data(as_text=True)
     assert 'class="page-mark"' in page and "第 1 页" in page and "第 2 页" in page
+
+
+def test_a_source_whose_name_holds_a_newline_downloads(tmp_path):
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "weibin\n2023.txt").write_bytes(WEIBIN_SAMPLE.read_bytes())
+    app = create_app(build([folder], tmp_path / "ix"), TESTING=True)
+    (rid,) = report_ids(app.extensions["nianbao.engine"]).values()
+    response = app.test_client().get(f"/report/{rid}/source/0")
+    assert response.status_code == 200 and response.data == WEIBIN_SAMPLE.read_bytes()

@@ -6,6 +6,8 @@ position (``/report/<id>/source/0``): no path is ever taken from the URL.
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -78,6 +80,21 @@ def show_json(report_id: str):
     return data
 
 
+def _download_name(path: Path) -> str:
+    """The file's name, fit for a header: a name undecodable as UTF-8 (a GBK
+    name from an unzipped archive) or holding a newline would break it."""
+    raw = os.fsencode(path.name)
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            name = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        name = raw.decode("utf-8", "replace")
+    return re.sub(r"[\x00-\x1f\x7f]", "_", name)
+
+
 @bp.route("/report/<report_id>/source/<int:n>")
 def source(report_id: str, n: int):
     """The n-th file the report was read from, as the agency published it."""
@@ -96,7 +113,7 @@ def source(report_id: str, n: int):
     mimetype = CONTENT_TYPES.get(fmt, "application/octet-stream")
     if fmt in ("txt", "html"):
         mimetype += f"; charset={_encoding(data, fmt)}"
-    response = send_file(path, mimetype=mimetype, as_attachment=fmt not in ("txt", "html"), download_name=path.name)
+    response = send_file(path, mimetype=mimetype, as_attachment=fmt not in ("txt", "html"), download_name=_download_name(path))
     response.headers["Content-Type"] = mimetype  # as is: werkzeug would append a second charset
     if fmt == "html":
         response.headers["Content-Security-Policy"] = SANDBOX

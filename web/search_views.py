@@ -63,7 +63,9 @@ def search_json():
 
 def _export(fmt: str, mimetype: str, write) -> Response:
     req, _ = read_request(request.args, current_app.config["PER_PAGE"])
-    base_url = request.host_url.rstrip("/")
+    # Not the request's Host header, which the client chooses: the address the
+    # site was started with (``PUBLIC_URL``), else links relative to the site.
+    base_url = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
     eng = engine()
 
     def rows():
