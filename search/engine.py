@@ -231,3 +231,33 @@ class Engine:
                 fields = s.stored_fields(d)
             report = Report.from_dict(unpack(fields["data"]))
             yield fields["id"], report, best_passages(report, literals, limit=1), fields["record"]["sources"]
+
+    # -------------------------------------------------------------- coverage (for the web's landing page)
+
+    def coverage(self) -> dict:
+        """When the index was last written, and the folder holding every indexed file.
+
+        Cached per index generation.  No stored field is read: the file paths
+        are the sorted ``id`` terms of the source records (``source:<path>``),
+        and of those only the first and the last decide the common folder
+        (see ``search.export.source_root``).
+        """
+        from datetime import datetime, timezone
+
+        from search.export import source_root
+
+        generation = self.ix.latest_generation()
+        cached = getattr(self, "_coverage", None)
+        if cached and cached[0] == generation:
+            return cached[1]
+        first = last = None
+        with self.ix.searcher() as s:
+            for term in s.reader().expand_prefix("id", "source:"):
+                last = term.decode("utf-8") if isinstance(term, bytes) else term
+                first = first or last
+        storage = self.ix.storage
+        stamps = [storage.file_modified(name) for name in storage.list() if name.endswith(".toc")]
+        indexed_at = datetime.fromtimestamp(max(stamps), timezone.utc) if stamps else None
+        info = {"indexed_at": indexed_at, "source_root": source_root(p[len("source:") :] for p in {first, last} if p)}
+        self._coverage = (generation, info)
+        return info

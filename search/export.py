@@ -1,8 +1,12 @@
 """Export a result set: one row per report, every structured field, streamed.
 
-CSV is UTF-8 with a byte-order mark, so Excel opens the Chinese correctly;
-JSON lines carry the same rows.  Rows are produced one report at a time, so
-there is no cap on how many are exported.
+CSV is UTF-8 with a byte-order mark, so Excel opens the Chinese correctly,
+with Chinese column headers (``HEADERS``; the contract paths of ``COLUMNS``
+on request) and 是/否 for yes/no.  JSON lines carry the same rows under the
+contract paths.  Rows are produced one report at a time, so there is no cap
+on how many are exported.  Source files are named relative to the folder
+that holds every indexed file (:func:`source_names`), never by the server's
+absolute path.
 """
 
 from __future__ import annotations
@@ -10,12 +14,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
 from collections.abc import Iterable, Iterator
 from html import unescape
 
 from index.model import Report
 from index.sector import sector_of
-from index.template import APPLICANT_COLUMNS, APPLICATION_ROWS, KEY_FIGURES, PROACTIVE_LAYOUT, REVIEW_GROUPS, REVIEW_RESULTS
+from index.template import (
+    APPLICANT_COLUMNS,
+    APPLICATION_ROWS,
+    KEY_FIGURES,
+    PROACTIVE_COLUMNS,
+    PROACTIVE_ITEMS,
+    PROACTIVE_LAYOUT,
+    REVIEW_GROUPS,
+    REVIEW_RESULTS,
+)
 from search.passages import PassageHit
 
 
@@ -35,8 +50,62 @@ COLUMNS = [
 ]  # fmt: skip
 
 
+# The section-3 sub-rows (1.属于国家秘密 …) belong to the (三)–(六) row above them.
+_ROW_GROUPS = (("withheld_", "不予公开"), ("unavailable_", "无法提供"), ("not_processed_", "不予处理"), ("other", "其他处理"))
+_NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|\d+\.)")
+
+
+def _application_row_label(row) -> str:
+    label = _NUMBERING.sub("", row.label)
+    group = next((g for prefix, g in _ROW_GROUPS if row.key.startswith(prefix)), None)
+    return f"{group}·{label}" if group and group != label else label
+
+
+def _header(column: str) -> str:
+    """The Chinese header of one column: 申请·不予公开·属于国家秘密·自然人."""
+    table, _, rest = column.partition(".")
+    if not rest:
+        return TOP_HEADERS.get(column) or KEY_FIGURES[column]
+    key, _, col = rest.partition(".")
+    if table == "proactive":
+        return f"主动公开·{PROACTIVE_ITEMS[key][0]}·{PROACTIVE_COLUMNS[col][0]}"
+    if table == "applications":
+        row = next(r for r in APPLICATION_ROWS if r.key == key)
+        return f"申请·{_application_row_label(row)}·{APPLICANT_COLUMNS[col]}"
+    return f"{REVIEW_GROUPS[key]}·{REVIEW_RESULTS[col]}"
+
+
+TOP_HEADERS = {
+    "id": "编号", "agency": "机关", "year": "年度", "province": "省份", "city": "城市", "county": "区县",
+    "sector": "领域", "template": "模板版本", "published": "落款日期", "consistent": "勾稽关系一致",
+    "failed_checks": "未通过的核对项数", "warnings": "解析提示数", "best_passage": "最相关段落",
+    "link": "报告链接", "sources": "原始文件",
+}  # fmt: skip
+HEADERS = {c: _header(c) for c in COLUMNS}
+assert len(set(HEADERS.values())) == len(COLUMNS), "every Chinese header names one column"
+
+
+def source_root(paths: Iterable[str]) -> str:
+    """The deepest folder holding every path given (the indexed folder); "" for none.
+
+    The common prefix of all strings is that of the smallest and the largest,
+    so a sorted listing needs only its first and last entry.
+    """
+    paths = list(paths)
+    if not paths:
+        return ""
+    prefix = os.path.commonprefix([min(paths), max(paths)])
+    return prefix.rstrip(os.sep) if prefix.endswith(os.sep) and len(paths) > 1 else os.path.dirname(prefix)
+
+
+def source_names(paths: list[str], root: str) -> list[str]:
+    """Each path relative to ``root`` (its file name when it lies outside): never absolute."""
+    root = root.rstrip(os.sep) + os.sep if root else ""
+    return [p[len(root) :] if root and p.startswith(root) else os.path.basename(p) for p in paths]
+
+
 def row(report_id: str, report: Report, passages: list[PassageHit], sources: list[str], base_url: str = "") -> dict:
-    """One report as a flat row of COLUMNS."""
+    """One report as a flat row of COLUMNS (``sources`` as :func:`source_names` gives them)."""
     best = passages[0] if passages else None
     out = {
         "id": report_id,
@@ -64,11 +133,12 @@ def _plain(html: str) -> str:
     return unescape(html.replace("<mark>", "").replace("</mark>", ""))
 
 
-def to_csv(rows: Iterable[dict]) -> Iterator[str]:
+def to_csv(rows: Iterable[dict], headers: str = "zh") -> Iterator[str]:
+    """CSV text; ``headers="keys"`` names the columns by their contract paths instead of in Chinese."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, COLUMNS, extrasaction="ignore")
     yield "\ufeff"
-    writer.writeheader()
+    writer.writerow(dict(zip(COLUMNS, COLUMNS, strict=True)) if headers == "keys" else HEADERS)
     for r in rows:
         writer.writerow({k: _csv_value(v) for k, v in r.items()})
         yield buffer.getvalue()
@@ -84,7 +154,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def _csv_value(v):
     if isinstance(v, bool):
-        return "true" if v else "false"
+        return "是" if v else "否"
     if isinstance(v, float) and v.is_integer():
         return int(v)
     if isinstance(v, str) and v.startswith(FORMULA_START):

@@ -162,7 +162,7 @@ def _facet(spec: FacetSpec, counts: Counter[str], selected: list[str], within: s
     shown = values
     if spec.top and len(values) > spec.top:
         shown = values[: spec.top] + [v for v in values[spec.top :] if v in selected]
-    more = len(set(counts) - set(shown))
+    more = len(set(values) - set(shown))  # within the search, if any: what the reader could still reveal
     return Facet(
         spec.name,
         spec.label,

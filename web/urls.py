@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 from flask import url_for
 from werkzeug.datastructures import MultiDict
 
+from search import facets as F
 from search.engine import SearchRequest
 
 RESERVED = ("q", "sort", "page", "per_page")
@@ -42,8 +43,25 @@ def _positive_int(raw: str | None, default: int, name: str, notes: list[str]) ->
     return value
 
 
+def valid_value(facet: str, value: str) -> bool:
+    """Whether a facet can have this value at all: a year is a number, a bucket
+    or flag one of its fixed values.  Names, places and sectors are open."""
+    spec = F.BY_NAME.get(facet)
+    if spec is None:
+        return True  # the engine drops unknown facets, with its own note
+    if spec.fixed:
+        return value in dict(spec.fixed)
+    if facet == "year":
+        return value.isascii() and value.isdigit() and len(value) == 4
+    return True
+
+
 def read_request(args: MultiDict, per_page: int = 20) -> tuple[SearchRequest, list[str]]:
-    """The :class:`SearchRequest` a query string asks for, and notes on what was not understood."""
+    """The :class:`SearchRequest` a query string asks for, and notes on what was not understood.
+
+    A value no report can have (``year=abc``, ``new_received=lots``) is left
+    out with a note, so it never shows as a chip nor empties the results.
+    """
     notes: list[str] = []
     filters: dict[str, list[str]] = {}
     within: dict[str, str] = {}
@@ -52,10 +70,21 @@ def read_request(args: MultiDict, per_page: int = 20) -> tuple[SearchRequest, li
             continue
         if key.startswith(WITHIN):
             text = args.get(key, "").strip()
-            if text:
-                within[key[len(WITHIN) :]] = text[:100]
+            name = key[len(WITHIN) :]
+            if name not in F.BY_NAME:
+                notes.append(f"没有名为“{name[:20]}”的筛选项，其中的搜索已忽略")
+            elif text:
+                within[name] = text[:100]
             continue
-        values = [v for v in dict.fromkeys(args.getlist(key)) if v.strip()]
+        values = []
+        for v in dict.fromkeys(args.getlist(key)):
+            if not v.strip():
+                continue
+            if valid_value(key, v.strip()):
+                values.append(v.strip())
+            else:
+                allowed = "、".join(x if x == lab else f"{x}（{lab}）" for x, lab in F.BY_NAME[key].fixed) or "四位数字的年份"
+                notes.append(f"{F.BY_NAME[key].label}“{v[:20]}”不是有效的值（可选：{allowed}），已忽略")
         if values:
             filters[key] = values
     page = min(_positive_int(args.get("page"), 1, "页码", notes), MAX_PAGE)
