@@ -187,7 +187,22 @@ def test_search_within_a_facet(client):
     form = page.select_one("input#w-agency").find_parent("form")
     assert form.select_one('label[for="w-agency"]').get_text() == "在此筛选项中搜索"
     assert form.select_one("input#w-agency")["name"] == "within.agency"
-    assert "另有 4 项未列出" in form.get_text()
+    # the one match is shown: nothing is left to list (the 4 other agencies do not match 临淄)
+    assert "未列出" not in form.get_text()
+
+
+def test_facet_search_counts_only_what_it_could_show():
+    """"另有 n 项未列出" counts the values that match the search within and are not shown."""
+    from collections import Counter
+
+    from search import facets as F
+
+    counts = Counter({f"芝罘区第{i}局": 30 - i for i in range(12)} | {f"莱山区第{i}局": 5 for i in range(190)})
+    facet = F._facet(F.BY_NAME["agency"], counts, [], "芝罘")
+    assert len(facet.values) == 10 and all("芝罘" in v.value for v in facet.values)
+    assert facet.more == 2
+    everything = F._facet(F.BY_NAME["agency"], counts, [], "")
+    assert everything.more == 202 - 10
 
 
 def test_pagination(client):
@@ -264,14 +279,69 @@ def test_csv_export_streams_every_report(client, app):
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     engine = app.extensions["nianbao.engine"]
     expected = {h.agency for h in engine.search(SearchRequest(q=Q, per_page=100)).hits}
-    assert len(rows) == len(expected) and {r["agency"] for r in rows} == expected
-    assert all(r["link"].startswith("/report/") for r in rows)
+    assert len(rows) == len(expected) and {r["机关"] for r in rows} == expected
+    assert all(r["报告链接"].startswith("/report/") for r in rows)
+
+
+def test_csv_headers_are_chinese_booleans_are_shi_fou(client):
+    from search.export import COLUMNS, HEADERS
+
+    raw = get(client, "/search.csv").data.decode("utf-8-sig")
+    header = next(csv.reader(io.StringIO(raw)))
+    assert header == [HEADERS[c] for c in COLUMNS] and len(set(header)) == len(header)
+    assert header[:4] == ["编号", "机关", "年度", "省份"]
+    assert "申请·不予公开·属于国家秘密·自然人" in header and "行政复议·结果纠正" in header
+    assert not any(re.search(r"[a-z_]{3}", h) for h in header)  # no contract path left
+    rows = list(csv.DictReader(io.StringIO(raw)))
+    assert sorted(r["勾稽关系一致"] for r in rows) == ["否", "是", "是", "是", "是"]
+    assert {r["原始文件"] for r in rows} == {p.name for p in SAMPLES_DIR.glob("*.txt")}  # relative to the indexed folder
+    keys = get(client, "/search.csv?headers=keys").data.decode("utf-8-sig")
+    assert next(csv.reader(io.StringIO(keys))) == COLUMNS
+    assert "applications.withheld_state_secret.natural_person" in COLUMNS
+    assert len(list(csv.DictReader(io.StringIO(keys)))) == 5  # headers= is no filter
+
+
+def test_sources_are_named_relative_to_the_indexed_folder(tmp_path):
+    from search.export import source_names, source_root
+
+    assert source_root(["/data/a/山东/x.pdf", "/data/a/河南/y.txt", "/data/a/河南/z.txt"]) == "/data/a"
+    assert source_root(["/data/ab/1.txt", "/data/ac/2.txt"]) == "/data"  # a folder, not a common string
+    assert source_root(["/data/a/x.pdf"]) == "/data/a"
+    assert source_names(["/data/a/山东/x.pdf", "/elsewhere/y.txt"], "/data/a") == ["山东/x.pdf", "y.txt"]
+    folder = tmp_path / "reports"
+    (folder / "河南").mkdir(parents=True)
+    (folder / "山东").mkdir()
+    (folder / "河南" / "weibin.txt").write_bytes(WEIBIN_SAMPLE.read_bytes())
+    (folder / "山东" / "linzi.txt").write_bytes((SAMPLES_DIR / "zibo-linzi-yingji-2020.txt").read_bytes())
+    app = create_app(build([folder], tmp_path / "ix"), TESTING=True)
+    client = app.test_client()
+    hits = get(client, "/search.json").get_json()["hits"]
+    assert sorted(s for h in hits for s in h["sources"]) == ["山东/linzi.txt", "河南/weibin.txt"]
+    rid = next(h["id"] for h in hits if h["agency"] == WEIBIN)
+    assert get(client, f"/report/{rid}.json").get_json()["source"]["path"] == "河南/weibin.txt"
+    page = soup(get(client, f"/report/{rid}").data)
+    link = page.select_one(f'a[href="/report/{rid}/source/0"]')
+    assert link.get_text() == "河南/weibin.txt"
+    assert get(client, link["href"]).data == WEIBIN_SAMPLE.read_bytes()  # the download still works
+
+
+def test_no_response_carries_a_server_path(client, ids, index_dir):
+    """No page, twin or export shows where the index or the files are on the server."""
+    secrets = [str(SAMPLES_DIR), str(index_dir), str(SAMPLES_DIR.parent)]
+    urls = ["/", f"/?q={Q}", "/search.json", f"/search.json?q={Q}", "/search.csv", "/search.csv?headers=keys",
+            "/search.jsonl", "/stats", "/stats.json", "/nosuch", "/report/nosuch"]  # fmt: skip
+    for rid in ids.values():
+        urls += [f"/report/{rid}", f"/report/{rid}.json", f"/report/{rid}?q={Q}"]
+    for url in urls:
+        body = client.get(url).get_data(as_text=True)
+        for secret in secrets:
+            assert secret not in body, (url, secret)
 
 
 def test_export_links_ignore_the_host_header(index_dir):
     """A client cannot put its own host into the links of an export."""
     app = create_app(index_dir, TESTING=True, PUBLIC_URL="http://127.0.0.1:5000")
-    raw = app.test_client().get("/search.csv?year=2023", headers={"Host": "evil.example"}).data
+    raw = app.test_client().get("/search.csv?year=2023&headers=keys", headers={"Host": "evil.example"}).data
     links = [r["link"] for r in csv.DictReader(io.StringIO(raw.decode("utf-8-sig")))]
     assert links and all(link.startswith("http://127.0.0.1:5000/report/") for link in links)
 
@@ -348,16 +418,37 @@ def test_deduced_cells_are_marked(client, app, ids):
 
 
 def test_failing_checks_are_explained(client, app, ids):
+    """Each broken rule in plain Chinese, its cells marked in the table, a link to them."""
     rid = ids[LINZI]
     report, _ = app.extensions["nianbao.engine"].report(rid)
     failed = [c for c in report.checks if not c.ok]
     page = soup(get(client, f"/report/{rid}").data)
     checks = page.find(id="checks")
     assert f"{len(failed)} 项不成立" in checks.get_text()
-    items = checks.select("ul.failed li")
-    assert [li.select_one(".detail").get_text() for li in items] == [f"实际：{c.detail}" for c in failed]
+    items = checks.select("ol.failed li")
+    assert len(items) == len(failed) == 4
+    assert items[0].select_one(".detail").get_text() == "“自然人”列：本年新收 0 + 上年结转 0 应等于 办理总计 6 + 结转下年度 0，相差 6"
+    assert "项之和" not in checks.get_text().replace("各项办理结果之和", "")  # no bare "19 项之和"
+    assert "（一）至（六）各项办理结果之和 0（各项均为 0），相差 6" in items[1].get_text()
     assert "应满足：本年新收＋上年结转＝办理总计＋结转下年度" in checks.get_text()
-    assert "勾稽关系不一致" in page.select_one(".report-head .badge").get_text()
+    for n, li in enumerate(items, 1):
+        link = li.select_one("a.to-cells")
+        assert link["href"] == f"#check-{n}"
+        anchor = page.find(id=f"check-{n}")
+        assert anchor.find_parent("td")["data-checks"].split().count(str(n)) == 1
+        marked = page.select(f'td.check-failed[data-checks~="{n}"]')
+        assert len(marked) == int(re.search(r"这 (\d+) 个数字", link.get_text())[1])
+    balance = {td.get_text(strip=True)[-1] for td in page.select('td[data-checks~="1"]')}
+    assert balance == {"0", "6"}  # 本年新收 0, 上年结转 0, 总计 6, 结转 0: the 自然人 column
+    assert page.select_one(".report-head .badge.bad").get_text(strip=True) == "✗ 4 项核对未通过"
+    assert page.select_one(".report-head .badge.bad")["href"] == "#checks"
+
+
+def test_a_hit_says_how_many_checks_failed(client, ids):
+    page = soup(get(client, f"/?q={Q}").data)
+    badge = next(h for h in page.select("li.hit") if LINZI in h.h2.get_text()).select_one(".badge.bad")
+    assert badge.get_text(strip=True) == "✗ 4 项核对未通过"
+    assert urlsplit(badge["href"]).path == f"/report/{ids[LINZI]}" and badge["href"].endswith("#checks")
 
 
 def test_null_cells_show_a_dash(client):
@@ -494,13 +585,75 @@ def test_the_app_never_writes_the_index(index_dir, client, ids):
     assert snapshot() == before
 
 
+def query_of(href: str) -> dict:
+    return parse_qs(urlsplit(href).query)
+
+
 def test_back_link_returns_to_the_filtered_results(client, ids):
     rid = ids[WEIBIN]
     came_from = f"http://localhost/?q={Q}&year=2023"
     page = soup(client.get(f"/report/{rid}?q={Q}", headers={"Referer": came_from}).data)
-    assert page.select_one(".crumbs a")["href"] == f"/?q={Q}&year=2023"
+    back = page.select_one(".crumbs a")["href"]
+    assert urlsplit(back).path == "/" and query_of(back) == {"q": [Q], "year": ["2023"]}
     elsewhere = soup(client.get(f"/report/{rid}?q={Q}", headers={"Referer": "http://evil.example/?q=x"}).data)
-    assert parse_qs(urlsplit(elsewhere.select_one(".crumbs a")["href"]).query) == {"q": [Q]}
+    assert query_of(elsewhere.select_one(".crumbs a")["href"]) == {"q": [Q]}
+
+
+def test_back_link_keeps_the_whole_state_through_a_find_in_the_report(client, ids):
+    """Filters, sort and page survive opening a hit and searching inside the report."""
+    state = {"q": ["应急"], "year": ["2023"], "sort": ["year_asc"], "per_page": ["1"], "page": ["2"]}
+    results = soup(get(client, "/?q=应急&year=2023&sort=year_asc&per_page=1&page=2").data)
+    hit = results.select_one("li.hit h2 a")["href"]
+    opened = soup(get(client, hit).data)
+    assert query_of(opened.select_one(".crumbs a")["href"]) == state
+    form = opened.select_one("form.find")
+    params = {i["name"]: i.get("value", "") for i in form.select("input")} | {"q": "行政处罚"}
+    again = soup(client.get(form["action"], query_string=params).data)  # no Referer: the URL carries it
+    assert query_of(again.select_one(".crumbs a")["href"]) == state
+    assert query_of(again.select_one(".clear-q")["href"])["back"]
+    forged = soup(get(client, f"/report/{ids[WEIBIN]}?back=//evil.example/%3Fq%3Dx").data)
+    assert forged.select_one(".crumbs a")["href"].startswith("/?")  # only ever the search page
+
+
+@pytest.mark.parametrize(
+    "url, note",
+    [
+        ("/?year=abc", "年度“abc”不是有效的值"),
+        ("/?year=20233", "年度“20233”不是有效的值"),
+        ("/?new_received=lots", "本年新收申请“lots”不是有效的值"),
+        ("/?consistent=maybe", "数据核对“maybe”不是有效的值（可选：yes（勾稽关系一致）、no（勾稽关系不一致））"),
+        ("/?within.nosuch=x", "没有名为“nosuch”的筛选项"),
+    ],
+)
+def test_invalid_values_are_ignored_with_a_note(client, url, note):
+    page = soup(get(client, url).data)
+    assert note in page.select_one(".read-as .notes").get_text()
+    assert not page.select(".chips a.chip")  # never shown as a chip
+    assert total_of(page) == 5  # and it does not empty the results
+    data = get(client, url.replace("/?", "/search.json?")).get_json()
+    assert data["filters"] == {} and any(note in n for n in data["notes"])
+    assert note in soup(get(client, url.replace("/?", "/stats?")).data).select_one(".read-as").get_text()
+
+
+def test_a_valid_value_next_to_an_invalid_one_is_kept(client):
+    page = soup(get(client, "/?year=abc&year=2023").data)
+    assert total_of(page) == 4
+    assert [c.get_text(" ", strip=True) for c in page.select(".chips a.chip")] == ["年度 2023 ×"]
+
+
+def test_landing_page_says_what_is_covered(client, app):
+    page = soup(get(client, "/").data)
+    cov = page.select_one("#coverage")
+    text = cov.get_text(" ", strip=True)
+    assert "5 份报告" in text and "5 个机关" in text
+    assert "2020" in text and "2023" in text and "河南省" in text and "山东省" in text
+    assert re.search(r"最近更新.*\d{4}-\d{2}-\d{2} \d{2}:\d{2}", text)
+    examples = cov.select("a.example")
+    assert len(examples) == 3
+    for a in examples:  # each finds what it says it finds
+        found = total_of(soup(get(client, a["href"]).data))
+        assert found > 0 and f"{found} 份" in a.get_text()
+    assert not soup(get(client, f"/?q={Q}").data).select_one("#coverage")  # only on the landing page
 
 
 def test_errors_are_chinese_pages_without_tracebacks(index_dir, client):

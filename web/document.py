@@ -24,6 +24,8 @@ from markupsafe import Markup, escape
 from index.model import Check, Figure, Report, Table
 from index.template import (
     APPLICANT_COLUMNS,
+    OUTCOME_ROWS,
+    ROWS_BY_KEY,
     PROACTIVE_COLUMNS,
     PROACTIVE_ITEMS,
     PROACTIVE_LAYOUT,
@@ -94,6 +96,9 @@ class Cell:
     title: str | None = None
     deduced: bool = False
     missing: bool = False  # null: not printed or not applicable
+    key: str | None = None  # the contract path, "applications.new_received.total"
+    checks: list[int] = field(default_factory=list)  # the failed checks (their numbers) this cell is in
+    anchors: list[int] = field(default_factory=list)  # the failed checks whose link lands on this cell
 
 
 @dataclass
@@ -110,6 +115,10 @@ class TableView:
     rows: list[TableRow]
     row_header: str = "项目"
     caption_visible: bool = True  # False when the section heading already says it
+
+    @property
+    def has_links(self) -> bool:
+        return any(c.href for r in self.rows for c in r.cells)
 
     @property
     def width(self) -> int:
@@ -129,9 +138,19 @@ class SectionView:
 
 
 @dataclass
+class FailedCheck:
+    """A broken rule in plain Chinese, and the cells it names (contract paths)."""
+
+    n: int  # 1, 2 …: its anchor is ``#check-n``, on its first cell
+    check: Check
+    text: str  # 本年新收 3 + 上年结转 0 应等于 办理总计 2 + 结转下年度 0，相差 1
+    cells: list[str]
+
+
+@dataclass
 class CheckView:
-    failed: list[Check]
-    passed: list[Check]
+    failed: list[FailedCheck]
+    passed: list[str]  # each in plain words
     warnings: list[str]
 
 
@@ -170,17 +189,17 @@ def blocks(report: Report, marker: Marker, start: int, end: int) -> list[Block]:
 # ------------------------------------------------------------------ tables
 
 
-def cell(fig: Figure | None) -> Cell:
+def cell(fig: Figure | None, key: str | None = None) -> Cell:
     if fig is None:
-        return Cell("—", title=MISSING, missing=True)
+        return Cell("—", title=MISSING, missing=True, key=key)
     href = f"#{fig.passage}" if fig.passage else None
     if fig.value is None:
         printed = f"（原文：{fig.raw}）" if fig.raw else ""
-        return Cell("—", href=href, title=MISSING + printed, missing=True)
+        return Cell("—", href=href, title=MISSING + printed, missing=True, key=key)
     if fig.deduced:
-        return Cell(num(fig.value), title=DEDUCED, deduced=True)
+        return Cell(num(fig.value), title=DEDUCED, deduced=True, key=key)
     title = f"原文印作“{fig.raw}”，点击查看原文" if href and fig.raw else ("点击查看原文" if href else None)
-    return Cell(num(fig.value), href=href, title=title)
+    return Cell(num(fig.value), href=href, title=title, key=key)
 
 
 def proactive_tables(report: Report) -> list[TableView]:
@@ -244,11 +263,11 @@ def applications_table(report: Report) -> TableView | None:
     for row in rows_for(template):
         if row.key in APPLICATION_GROUPS and (row.key != "other_overdue_correction" or template != "2019"):
             rows.append(TableRow(APPLICATION_GROUPS[row.key], group=True))
-        rows.append(TableRow(row.label_for(template), [cell(data.get(row.key, {}).get(c)) for c in columns]))
+        rows.append(TableRow(row.label_for(template), [cell(data.get(row.key, {}).get(c), f"applications.{row.key}.{c}") for c in columns]))
     known = {r.key for r in rows_for(template)}
     for key, cells in data.items():  # rows the template does not have: shown, not dropped
         if key not in known:
-            rows.append(TableRow(key, [cell(cells.get(c)) for c in columns]))
+            rows.append(TableRow(key, [cell(cells.get(c), f"applications.{key}.{c}") for c in columns]))
     return TableView("收到和处理政府信息公开申请情况", head, rows, "申请人情况", caption_visible=False)
 
 
@@ -258,7 +277,10 @@ def review_table(report: Report) -> TableView | None:
     if data is None:
         return None
     head = [[(label, 1, 1) for label in REVIEW_RESULTS.values()]]
-    rows = [TableRow(label, [cell(data.get(g, {}).get(r)) for r in REVIEW_RESULTS]) for g, label in REVIEW_GROUPS.items()]
+    rows = [
+        TableRow(label, [cell(data.get(g, {}).get(r), f"review_litigation.{g}.{r}") for r in REVIEW_RESULTS])
+        for g, label in REVIEW_GROUPS.items()
+    ]
     return TableView("政府信息公开行政复议、行政诉讼情况", head, rows, "", caption_visible=False)
 
 
@@ -289,12 +311,85 @@ def document(report: Report, literals: list[str]) -> DocumentView:
             title = f"{numeral(number)}、{section_title(number)}"
             note = "原文中没有找到这一部分的标题，其文字见上一部分。"
             views.insert(at, SectionView(number, f"s{number}", title, None, [], found, note))
-    checks = CheckView([c for c in report.checks if not c.ok], [c for c in report.checks if c.ok], list(report.warnings))
+    failed = [explain(report, n, c) for n, c in enumerate((c for c in report.checks if not c.ok), 1)]
+    _mark_cells([t for v in views for t in v.tables], failed)
+    passed = [explain(report, 0, c).text for c in report.checks if c.ok]
+    checks = CheckView(failed, passed, list(report.warnings))
     return DocumentView(preface, views, checks, marker.count)
 
 
 def section_title(number: int) -> str:
     return SECTIONS.get(number, ("",))[0]
+
+
+# ------------------------------------------------------------------ failed checks, in plain words
+#
+# A Check names its rule and the row, column or group it was applied to
+# (``where``, as index/checks.py labels it); from those the cells are found
+# again, to be marked in the table and said with their numbers.
+
+
+def _terms(report: Report, paths: list[tuple[str, str]]) -> list[tuple[str, float, str]]:
+    """(label, value, path) of each printed term; a missing one is left out."""
+    figs = report.figures()
+    return [(label, figs[p].value, p) for label, p in paths if p in figs and figs[p].value is not None]
+
+
+def _sum(terms: list[tuple[str, float, str]], name: str) -> str:
+    """"本年新收 3 + 上年结转 0", or for long sums "（一）至（六）各项之和 4（非零项：予以公开 3）"."""
+    if len(terms) <= 4:
+        return " + ".join(f"{label} {num(v)}" for label, v, _ in terms)
+    total = sum(v for _, v, _ in terms)
+    nonzero = "、".join(f"{label} {num(v)}" for label, v, _ in terms if v)
+    return f"{name} {num(total)}" + (f"（其中不为 0 的：{nonzero}）" if nonzero else "（各项均为 0）")
+
+
+def _sides(report: Report, check: Check) -> tuple[str, list[tuple[str, str]], list[tuple[str, str]], str]:
+    """(where, left terms, right terms, name of a long right-hand sum) as (label, path) pairs."""
+    template = report.template
+    if check.rule in ("balance", "outcomes_sum"):
+        col = next((k for k, v in APPLICANT_COLUMNS.items() if v == check.where), "total")
+        a = f"applications.{{}}.{col}".format
+        where = f"“{check.where}”列"
+        if check.rule == "balance":
+            return (where, [("本年新收", a("new_received")), ("上年结转", a("carried_over"))],
+                    [("办理总计", a("processed_total")), ("结转下年度", a("carried_forward"))], "")  # fmt: skip
+        outcomes = [(ROWS_BY_KEY[k].label_for(template), a(k)) for k in OUTCOME_ROWS]
+        return where, [("（七）总计", a("processed_total"))], outcomes, "（一）至（六）各项办理结果之和"
+    if check.rule == "row_total":
+        key = next((r.key for r in rows_for(template or "2021") if r.label_for(template) == check.where), None)
+        key = key or next((k for k, r in ROWS_BY_KEY.items() if r.label == check.where), "")
+        parts = [(label, f"applications.{key}.{c}") for c, label in APPLICANT_COLUMNS.items() if c != "total"]
+        return f"“{check.where}”行", [("总计", f"applications.{key}.total")], parts, "六类申请人之和"
+    if check.rule == "review_total":
+        group = next((k for k, v in REVIEW_GROUPS.items() if v == check.where), "")
+        parts = [(label, f"review_litigation.{group}.{r}") for r, label in REVIEW_RESULTS.items() if r != "total"]
+        return check.where, [("总计", f"review_litigation.{group}.total")], parts, "四类结果之和"
+    return check.where, [], [], ""
+
+
+def explain(report: Report, n: int, check: Check) -> FailedCheck:
+    """A check said as "左边 应等于 右边，相差 d" (a passed one: "左边 等于 右边"), with the cells it involves."""
+    where, left, right, name = _sides(report, check)
+    lt, rt = _terms(report, left), _terms(report, right)
+    if not lt or not rt:  # a rule this page does not know: the checker's own words
+        return FailedCheck(n, check, check.detail, [])
+    diff = abs(sum(v for _, v, _ in lt) - sum(v for _, v, _ in rt))
+    if check.ok:
+        text = f"{where}：{_sum(lt, '')} 等于 {_sum(rt, name)}"
+    else:
+        text = f"{where}：{_sum(lt, '')} 应等于 {_sum(rt, name)}，相差 {num(diff)}"
+    return FailedCheck(n, check, text, [p for _, _, p in lt + rt])
+
+
+def _mark_cells(tables: list[TableView], failed: list[FailedCheck]) -> None:
+    by_key = {c.key: c for t in tables for r in t.rows for c in r.cells if c.key}
+    for f in failed:
+        shown = [by_key[p] for p in f.cells if p in by_key]
+        for c in shown:
+            c.checks.append(f.n)
+        if shown:
+            shown[0].anchors.append(f.n)
 
 
 RULES = {

@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Blueprint, abort, render_template, request, send_file, url_for
 
 from index.read import sniff
+from search.export import source_names
 from search.query import parse_query
 from web import engine
 from web.document import RULES, document
@@ -39,7 +40,9 @@ def load(report_id: str):
 
 
 def source_links(report_id: str, sources: list[str]) -> list[dict]:
-    return [{"n": n, "name": Path(path).name, "url": url_for("report.source", report_id=report_id, n=n)} for n, path in enumerate(sources)]
+    """Each file by its name relative to the indexed folder, and its download link (by position)."""
+    names = source_names(sources, engine().coverage()["source_root"])
+    return [{"n": n, "name": name, "url": url_for("report.source", report_id=report_id, n=n)} for n, name in enumerate(names)]
 
 
 @bp.route("/report/<report_id>")
@@ -48,9 +51,11 @@ def show(report_id: str):
     q = request.args.get("q", "")[:2000]
     parsed = parse_query(q)
     view = document(report, parsed.literals())
+    back = _search_state()
     return render_template(
         "report.html",
-        back=_back_link(q),
+        back=_back_link(q, back),
+        back_state=back,
         report_id=report_id,
         report=report,
         view=view,
@@ -62,11 +67,24 @@ def show(report_id: str):
     )
 
 
-def _back_link(q: str) -> str:
-    """Back to the result list the reader came from (with its filters), else to a search for ``q``."""
-    came_from = request.referrer or ""
-    if came_from.startswith(request.host_url) and urlsplit(came_from).path == url_for("search.index"):
-        return came_from[len(request.host_url.rstrip("/")) :]
+def _search_state() -> str:
+    """The search the reader came from, as its query string: from ``?back=`` (hit
+    links carry it, the find form keeps it), else from the Referer of a search page."""
+    if "back" in request.args:
+        raw = request.args["back"][:4000]
+    else:
+        came_from = request.referrer or ""
+        if not (came_from.startswith(request.host_url) and urlsplit(came_from).path == url_for("search.index")):
+            return ""
+        raw = urlsplit(came_from).query
+    # Re-encoded from its pairs: only ever a query string for the search page.
+    return urlencode(parse_qsl(raw, keep_blank_values=False))
+
+
+def _back_link(q: str, state: str) -> str:
+    """Back to the result list the reader came from (filters, sort and page), else to a search for ``q``."""
+    if state:
+        return url_for("search.index") + "?" + state
     return url_for("search.index", q=q or None)
 
 
@@ -76,6 +94,8 @@ def show_json(report_id: str):
     data = report.to_dict()
     data["id"] = report_id
     data["sources"] = source_links(report_id, sources)
+    if data.get("source"):  # the server's own path stays on the server
+        data["source"]["path"] = source_names([data["source"]["path"]], engine().coverage()["source_root"])[0]
     data["links"] = {"html": url_for("report.show", report_id=report_id)}
     return data
 

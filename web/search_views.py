@@ -8,11 +8,13 @@ whole result set, one row per report, however large.
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request
 
 from search import facets as F
-from search.export import row, to_csv, to_jsonl
+from search.engine import SearchRequest
+from search.export import row, source_names, to_csv, to_jsonl
 from web import engine
 from web.urls import Links, page_window, read_request
 
@@ -20,11 +22,60 @@ bp = Blueprint("search", __name__)
 
 
 def run_search():
-    """Search as the URL asks; (result, links), with the URL's own problems added to the notes."""
+    """Search as the URL asks; (result, links), with the URL's own problems added to the notes.
+
+    Hits name their files relative to the indexed folder, never by the server's path.
+    """
     req, notes = read_request(request.args, current_app.config["PER_PAGE"])
-    result = engine().search(req)
+    eng = engine()
+    result = eng.search(req)
     result.notes = notes + result.notes
+    root = eng.coverage()["source_root"]
+    for hit in result.hits:
+        hit.sources = source_names(hit.sources, root)
     return result, Links(result.request, current_app.config["PER_PAGE"])
+
+
+# Tried in order on the landing page; the first three that find something are offered.
+EXAMPLE_QUERIES = ("行政处罚", "依申请公开", "行政复议", '"政策解读"', "不予公开", "行政许可", "政府信息公开")
+
+
+def coverage(result) -> dict:
+    """What the index holds, for the landing page: read off the facets of the
+    unfiltered search already made, plus a few example searches made once per
+    index generation."""
+    facets = {f.name: f for f in result.facets}
+    info = engine().coverage()
+    cache = current_app.extensions.setdefault("nianbao.examples", {})
+    key = (info["indexed_at"], info["source_root"])
+    if key not in cache:
+        found = []
+        for q in EXAMPLE_QUERIES:
+            total = engine().search(SearchRequest(q=q, per_page=1)).total
+            if total:
+                found.append((q, total))
+            if len(found) == 3:
+                break
+        cache.clear()
+        cache[key] = found
+    return {
+        "reports": result.total,
+        "years": sorted((v.value for v in facets["year"].values), reverse=False),
+        "provinces": [(v.value, v.count) for v in facets["province"].values],
+        "agencies": len(facets["agency"].values) + facets["agency"].more,
+        "indexed_at": info["indexed_at"],
+        "examples": cache[key],
+    }
+
+
+def failed_checks(hits) -> dict[str, int]:
+    """How many checks fail in each inconsistent hit on the page (its report is read for that)."""
+    out = {}
+    for hit in hits:
+        if not hit.consistent:
+            found = engine().report(hit.id)
+            out[hit.id] = sum(1 for c in found[0].checks if not c.ok) if found else 0
+    return out
 
 
 def twins(links: Links) -> dict[str, str]:
@@ -40,18 +91,23 @@ def twins(links: Links) -> dict[str, str]:
 @bp.route("/")
 def index():
     result, links = run_search()
+    req = result.request
     chips = [
         (F.BY_NAME[name].label, F.BY_NAME[name].label_of(value), links.toggle(name, value))
-        for name, values in result.request.filters.items()
+        for name, values in req.filters.items()
         for value in values
     ]
+    landing = not req.q and not req.filters and req.page == 1
     return render_template(
         "search.html",
         result=result,
         links=links,
         chips=chips,
         twins=twins(links),
-        pages=page_window(result.request.page, result.pages),
+        pages=page_window(req.page, result.pages),
+        coverage=coverage(result) if landing else None,
+        failed=failed_checks(result.hits),
+        back=urlencode(links.pairs(page=req.page)),
     )
 
 
@@ -67,10 +123,11 @@ def _export(fmt: str, mimetype: str, write) -> Response:
     # site was started with (``PUBLIC_URL``), else links relative to the site.
     base_url = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
     eng = engine()
+    root = eng.coverage()["source_root"]
 
     def rows():
         for rid, report, passages, sources in eng.matching(req):
-            yield row(rid, report, passages, sources, base_url)
+            yield row(rid, report, passages, source_names(sources, root), base_url)
 
     name = f"nianbao-{datetime.now():%Y%m%d-%H%M%S}.{fmt}"
     # Streamed without the request context: everything the rows need is captured above.
@@ -82,8 +139,11 @@ def _export(fmt: str, mimetype: str, write) -> Response:
 
 @bp.route("/search.csv")
 def search_csv():
-    """Every matching report, one row each; UTF-8 with a BOM so Excel reads the Chinese."""
-    return _export("csv", "text/csv", to_csv)
+    """Every matching report, one row each; UTF-8 with a BOM so Excel reads the Chinese.
+
+    Chinese column headers; ``?headers=keys`` for the contract paths."""
+    headers = "keys" if request.args.get("headers") == "keys" else "zh"
+    return _export("csv", "text/csv", lambda rows: to_csv(rows, headers))
 
 
 @bp.route("/search.jsonl")

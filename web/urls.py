@@ -23,7 +23,7 @@ from werkzeug.datastructures import MultiDict
 from search import facets as F
 from search.engine import SearchRequest
 
-RESERVED = ("q", "sort", "page", "per_page")
+RESERVED = ("q", "sort", "page", "per_page", "headers")  # headers: the CSV's column names
 WITHIN = "within."
 MAX_PAGE = 1_000_000  # far beyond any result; keeps Whoosh's result limit sane
 MAX_QUERY_PARAM = 20_000  # the query parser reads no more than this anyway
