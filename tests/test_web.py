@@ -517,18 +517,61 @@ def test_source_of_unknown_report(client):
 def test_stats_page_draws_charts_with_fallback_tables(client):
     page = soup(get(client, "/stats").data)
     charts = page.select("figure.chart")
-    assert len(charts) == 3
+    assert [c["id"] for c in charts] == [f"chart-{n}" for n in ("received", "outcomes", "failing", "agencies", "provinces", "sectors")]
     for chart in charts:
         assert chart.select_one("figcaption h2").get_text()
-        svg = chart.select_one("svg.chart-svg")
-        assert svg["role"] == "img" and svg.select_one("title")
+        svgs = chart.select("svg.chart-svg")
+        assert [s["class"][-1] for s in svgs] == ["wide", "narrow"]  # laid out twice, never scaled
+        assert all(s.select_one("title") for s in svgs)
         assert chart.select_one("details table.data")
-    received = page.find(id="chart-received")
-    assert received.select("rect title") and "2023" in received.get_text()
     agencies = page.find(id="chart-agencies")
-    assert "淄博市机关事务管理局：2" in [t.get_text() for t in agencies.select("rect title")]
+    assert "淄博市机关事务管理局：2" in [t.get_text() for t in agencies.select("svg.wide rect title")]
     failing = page.find(id="chart-failing")
     assert "1/1（100%）" in failing.get_text()
+
+
+def test_stats_years_are_a_true_axis_and_bars_open_their_reports(client):
+    page = soup(get(client, "/stats").data)
+    wide = page.select_one("#chart-received svg.wide")
+    rows = [t.get_text() for t in wide.select("text.name")]
+    assert rows == ["2020", "2021", "2022", "2023"]  # 2021 and 2022 have no report: drawn, not dropped
+    empty = [t.get_text() for t in wide.select("text.empty-value")]
+    assert empty == ["无报告", "无报告"]
+    bars = {a.select_one("text.name").get_text(): a["href"] for a in wide.select("a.bar")}
+    assert set(bars) == {"2020", "2023"}
+    assert total_of(soup(get(client, bars["2023"]).data)) == 4
+    agency_bar = next(a for a in page.select("#chart-agencies svg.wide a.bar") if "临淄" in a["aria-label"])
+    assert query_of(agency_bar["href"]) == {"agency": [LINZI]}
+    province_bar = next(a for a in page.select("#chart-provinces svg.wide a.bar") if "山东省" in a["aria-label"])
+    assert total_of(soup(get(client, province_bar["href"]).data)) == 4
+    # each value printed once per layout: the bar's end, nothing inside it
+    for svg in page.select("svg.chart-svg"):
+        assert len(svg.select("text.value")) == len(svg.select("a.bar"))
+
+
+def test_stats_rates_beside_counts_with_their_n(client):
+    data = get(client, "/stats.json").get_json()
+    provinces = {p["province"]: p for p in data["by_province"]}
+    assert set(provinces) == {"山东省", "河南省"} and provinces["山东省"]["reports"] == 4
+    assert {s["sector"] for s in data["by_sector"]} >= {"应急管理", "发展改革"}
+    y2023 = next(y for y in data["by_year"] if y["year"] == 2023)
+    withheld = y2023["withheld_rate"]
+    assert withheld["reports"] == 4 and withheld["of"] == 2 and withheld["rate"] == 0
+    page = soup(get(client, "/stats").data)
+    table = page.select_one("table.breakdown")
+    assert [th.get_text() for th in table.select("thead th")] == ["年度", "报告数", "本年新收申请", "不予公开占办理总数", "行政复议被纠正", "勾稽关系不一致"]
+    row = next(tr for tr in table.select("tbody tr") if tr.th.get_text() == "2023")
+    assert [td.get_text() for td in row.select("td")][:3] == ["4", "2", "0.0%（n=2 件，4 份报告）"]
+    assert [tr.th.get_text() for tr in page.select("table.breakdown")[1].select("tbody tr")] == ["山东省", "河南省"]
+
+
+def test_stats_page_has_the_search_facets(client):
+    page = soup(get(client, "/stats?year=2023").data)
+    link = page.select_one('aside.facets a.fv[data-facet="province"][data-value="山东省"]')
+    assert urlsplit(link["href"]).path == "/stats" and query_of(link["href"]) == {"year": ["2023"], "province": ["山东省"]}
+    assert int(link.select_one(".count").get_text()) == 3
+    chip = page.select_one(".chips a.chip")
+    assert chip["href"] == "/stats"
 
 
 def test_stats_follow_the_filters(client):

@@ -6,8 +6,16 @@ every label, so agency names are safe in the SVG).  Each chart also carries
 its numbers as a table, shown in a ``<details>`` for screen readers and for
 copying.
 
-    chart = vertical_bars("本年新收申请（按年度）", ["2022", "2023"],
-                          [[Bar("新收申请", [("新收申请", 12)])], …], y_label="件")
+Every chart is a set of horizontal bars, one row per year, province or
+agency, so it can be laid out anew for a narrow screen instead of being
+scaled down: each chart has a wide and a narrow :class:`Layout`, and the
+stylesheet shows the one that fits, at its own size (text stays 12 px).
+Each value is printed once, at the end of its bar; a bar (and its label)
+links to the reports behind it.
+
+    chart = bar_chart("years", "本年新收申请（按年度）",
+                      [BarRow("2023", [("新收申请", 12)], href="/?year=2023"), …],
+                      value_label="件", name_label="年度")
 """
 
 from __future__ import annotations
@@ -18,24 +26,27 @@ from dataclasses import dataclass, field
 PALETTE = {
     "新收申请": "#3b6ea5",
     "予以公开": "#4c9a6a",
-    "部分公开": "#9cc98a",
+    "部分公开": "#7fb36e",
     "不予公开": "#d9822b",
-    "无法提供": "#c9b458",
+    "无法提供": "#b39b2e",
     "不予处理": "#b55d5d",
-    "其他处理": "#9a8fb5",
+    "其他处理": "#8a7fb0",
     "不一致": "#b55d5d",
 }
 DEFAULT_FILL = "#3b6ea5"
-FONT = 12  # px, in SVG units; the SVG scales with the page width
+FONT = 12  # px: SVG units are shown 1:1 (see the stylesheet), so this is the text size on screen
+WIDTHS = {"wide": (640, 15), "narrow": (330, 6)}  # layout → (width, characters of row label)
 
 
 @dataclass
-class Bar:
-    """One bar: a stack of (series, value) segments."""
+class BarRow:
+    """One row: a label, a stack of (series, value) segments, and where it leads."""
 
-    name: str
+    label: str
     parts: list[tuple[str, float]]
-    label: str | None = None  # printed at the bar's end; default: the total
+    text: str | None = None  # printed at the bar's end; default: the total
+    href: str | None = None  # the reports behind this bar, as a search
+    empty: str | None = None  # printed instead of a bar (e.g. "无报告" for a year with none)
 
 
 @dataclass
@@ -46,9 +57,6 @@ class Rect:
     h: float
     fill: str
     tooltip: str
-    label: str | None = None  # printed inside when it fits
-    label_x: float = 0
-    label_y: float = 0
 
 
 @dataclass
@@ -56,20 +64,36 @@ class Text:
     x: float
     y: float
     text: str
-    anchor: str = "middle"
+    anchor: str = "start"
     tooltip: str | None = None
-    rotate: float = 0  # degrees, about (x, y)
+    cls: str = ""
+
+
+@dataclass
+class Row:
+    """What one bar row draws; ``href`` wraps it all in a link."""
+
+    href: str | None
+    label: Text
+    rects: list[Rect] = field(default_factory=list)
+    value: Text | None = None
+
+
+@dataclass
+class Layout:
+    name: str  # "wide" | "narrow"
+    width: int
+    height: int
+    rows: list[Row] = field(default_factory=list)
+    texts: list[Text] = field(default_factory=list)  # axis ticks and labels
+    lines: list[tuple[float, float, float, float, str]] = field(default_factory=list)  # x1 y1 x2 y2 class
 
 
 @dataclass
 class Chart:
     id: str
     title: str
-    width: int
-    height: int
-    rects: list[Rect] = field(default_factory=list)
-    texts: list[Text] = field(default_factory=list)  # value labels, category labels, axis labels
-    lines: list[tuple[float, float, float, float, str]] = field(default_factory=list)  # x1 y1 x2 y2 class
+    layouts: list[Layout] = field(default_factory=list)
     legend: list[tuple[str, str]] = field(default_factory=list)  # (fill, label)
     table_head: list[str] = field(default_factory=list)
     table_rows: list[list[str]] = field(default_factory=list)
@@ -101,113 +125,75 @@ def fmt(value: float, unit: str = "") -> str:
     return text + unit
 
 
-def vertical_bars(
+def _short(name: str, chars: int) -> str:
+    return name if len(name) <= chars else name[: chars - 1] + "…"
+
+
+def bar_chart(
     chart_id: str,
     title: str,
-    categories: list[str],
-    bars: list[list[Bar]],
+    rows: list[BarRow],
     *,
-    x_label: str,
-    y_label: str,
-    unit: str = "",
-    top: float | None = None,
-    width: int = 640,
-    height: int = 300,
-) -> Chart:
-    """Bars standing on the x axis; several (stacked) bars per category side by side."""
-    left, right, top_margin, bottom = 56, 16, 24, 52
-    chart = Chart(chart_id, title, width, height)
-    series = list(dict.fromkeys(name for group in bars for bar in group for name, _ in bar.parts))
-    chart.legend = [(PALETTE.get(s, DEFAULT_FILL), s) for s in series] if len(series) > 1 else []
-    chart.table_head = ["类别", *[bar.name for bar in (bars[0] if bars else [])]]
-    if not categories:
-        chart.empty = True
-        return chart
-    peak = max((sum(v for _, v in bar.parts) for group in bars for bar in group), default=0)
-    if top:
-        marks = [top * i / 4 for i in range(5)]
-    else:
-        top, marks = axis(peak)
-    plot_w, plot_h = width - left - right, height - top_margin - bottom
-    base = top_margin + plot_h
-
-    def y(v: float) -> float:
-        return base - plot_h * v / top
-
-    for t in marks:
-        chart.lines.append((left, y(t), width - right, y(t), "grid"))
-        chart.texts.append(Text(left - 6, y(t) + FONT / 3, fmt(t, unit if unit == "%" else ""), "end"))
-    chart.lines.append((left, base, width - right, base, "axis"))
-    band = plot_w / len(categories)
-    for i, (category, group) in enumerate(zip(categories, bars, strict=True)):
-        bar_w = min(44.0, band * 0.7 / max(1, len(group)))
-        x0 = left + band * i + (band - bar_w * len(group)) / 2
-        for j, bar in enumerate(group):
-            x = x0 + j * bar_w
-            level = 0.0
-            for name, value in bar.parts:
-                if value <= 0:
-                    continue
-                h = plot_h * value / top
-                inside = fmt(value, unit) if h >= FONT + 4 and bar_w >= 28 and len(bar.parts) > 1 else None
-                chart.rects.append(
-                    Rect(
-                        x + 1,
-                        y(level + value),
-                        bar_w - 2,
-                        h,
-                        PALETTE.get(name, DEFAULT_FILL),
-                        f"{category} · {name}：{fmt(value, unit)}",
-                        inside,
-                        x + bar_w / 2,
-                        y(level + value) + h / 2 + FONT / 3,
-                    )
-                )
-                level += value
-            chart.texts.append(Text(x + bar_w / 2, y(level) - 5, bar.label or fmt(level, unit), tooltip=f"{category} · {bar.name}"))
-        chart.texts.append(Text(left + band * (i + 0.5), base + FONT + 6, category))
-        chart.table_rows.append([category, *[bar.label or fmt(sum(v for _, v in bar.parts), unit) for bar in group]])
-    chart.texts.append(Text(left + plot_w / 2, height - 8, x_label))
-    chart.texts.append(Text(14, top_margin + plot_h / 2, y_label, rotate=-90))
-    return chart
-
-
-def horizontal_bars(
-    chart_id: str,
-    title: str,
-    items: list[tuple[str, float]],
-    *,
-    x_label: str,
+    value_label: str,
     name_label: str,
     unit: str = "",
-    width: int = 640,
-    row: int = 24,
-    label_chars: int = 15,
+    top: float | None = None,
+    ticks: int = 4,
 ) -> Chart:
-    """One bar per item, longest first as given; long names are cut (full name in the tooltip)."""
-    left, right, top_margin, bottom = 16 + FONT * label_chars, 48, 26, 40
-    height = top_margin + bottom + row * max(1, len(items))
-    chart = Chart(chart_id, title, width, height)
-    chart.table_head = [name_label, x_label]
-    if not items:
+    """Horizontal (stacked) bars, one per row, in the order given; each laid out wide and narrow."""
+    chart = Chart(chart_id, title)
+    series = list(dict.fromkeys(name for r in rows for name, _ in r.parts))
+    chart.legend = [(PALETTE.get(s, DEFAULT_FILL), s) for s in series] if len(series) > 1 else []
+    chart.table_head = [name_label, *(series if len(series) > 1 else [value_label])]
+    if not rows:
         chart.empty = True
         return chart
-    top, marks = axis(max(v for _, v in items))
+    peak = max(sum(v for _, v in r.parts) for r in rows)
+    if top:
+        marks = [top * i / ticks for i in range(ticks + 1)]
+    else:
+        top, marks = axis(peak, ticks)
+    for r in rows:
+        values = dict(r.parts)
+        total = r.text or fmt(sum(values.values()), unit)
+        cells = [fmt(values.get(s, 0), unit) for s in series] if len(series) > 1 else [total]
+        chart.table_rows.append([r.label, *(cells if not r.empty else [r.empty] * len(cells))])
+    chart.layouts = [_layout(name, width, chars, rows, top, marks, value_label, name_label, unit, len(series) > 1)
+                     for name, (width, chars) in WIDTHS.items()]  # fmt: skip
+    return chart
+
+
+def _layout(name, width, chars, rows, top, marks, value_label, name_label, unit, stacked) -> Layout:
+    row_h, top_margin, bottom = 26, 22, 40
+    left, right = 12 + FONT * chars, 8 + FONT * 5  # room for the name, and for the value after the bar
+    height = top_margin + bottom + row_h * len(rows)
+    out = Layout(name, width, height)
     plot_w = width - left - right
-    base = top_margin + row * len(items)
+    base = top_margin + row_h * len(rows)
     for t in marks:
         x = left + plot_w * t / top
-        chart.lines.append((x, top_margin, x, base, "grid"))
-        chart.texts.append(Text(x, base + FONT + 4, fmt(t)))
-    chart.lines.append((left, top_margin, left, base, "axis"))
-    for i, (name, value) in enumerate(items):
-        y = top_margin + row * i
-        w = plot_w * value / top
-        chart.rects.append(Rect(left, y + 4, max(w, 0), row - 8, DEFAULT_FILL, f"{name}：{fmt(value, unit)}"))
-        short = name if len(name) <= label_chars else name[: label_chars - 1] + "…"
-        chart.texts.append(Text(left - 6, y + row / 2 + FONT / 3, short, "end", tooltip=name))
-        chart.texts.append(Text(left + w + 4, y + row / 2 + FONT / 3, fmt(value, unit), "start"))
-        chart.table_rows.append([name, fmt(value, unit)])
-    chart.texts.append(Text(left + plot_w / 2, height - 6, x_label))
-    chart.texts.append(Text(left - 6, top_margin - 10, name_label, "end"))
-    return chart
+        out.lines.append((x, top_margin, x, base, "grid"))
+        out.texts.append(Text(x, base + FONT + 4, fmt(t, unit if unit == "%" else ""), "middle", cls="tick"))
+    out.lines.append((left, top_margin, left, base, "axis"))
+    out.texts.append(Text(left + plot_w / 2, height - 6, value_label, "middle", cls="axis-label"))
+    out.texts.append(Text(left - 6, top_margin - 8, name_label, "end", cls="axis-label"))
+    for i, r in enumerate(rows):
+        y = top_margin + row_h * i
+        mid = y + row_h / 2 + FONT / 3
+        label = Text(left - 6, mid, _short(r.label, chars), "end", tooltip=r.label if len(r.label) > chars else None, cls="name")
+        row = Row(r.href, label)
+        if r.empty:
+            row.value = Text(left + 4, mid, r.empty, cls="empty-value")
+            out.rows.append(row)
+            continue
+        level = 0.0
+        for series, value in r.parts:
+            if value <= 0:
+                continue
+            w = plot_w * value / top
+            tip = f"{r.label} · {series}：{fmt(value, unit)}" if stacked else f"{r.label}：{r.text or fmt(value, unit)}"
+            row.rects.append(Rect(left + plot_w * level / top, y + 4, w, row_h - 8, PALETTE.get(series, DEFAULT_FILL), tip))
+            level += value
+        row.value = Text(left + plot_w * level / top + 4, mid, r.text or fmt(level, unit), cls="value")
+        out.rows.append(row)
+    return out

@@ -14,48 +14,91 @@ from flask import Blueprint, current_app, render_template, request
 
 from index.template import KEY_FIGURES
 from search import facets as F
+from search.engine import SearchRequest
 from search.query import parse_query
 from web import engine
-from web.charts import Bar, horizontal_bars, vertical_bars
+from web.charts import BarRow, bar_chart
 from web.urls import Links, read_request
 
 bp = Blueprint("stats", __name__)
 
 OUTCOMES = ("disclosed", "partially_disclosed", "withheld", "unavailable", "not_processed", "other_processed")
 TOP_AGENCIES = 15
+UNKNOWN_AGENCY = "（机关不详）"
+
+
+def _group() -> dict:
+    return {"reports": 0, "new_received": 0, "new_received_unknown": 0, "outcomes": dict.fromkeys(OUTCOMES, 0),
+            "outcomes_unknown": 0, "inconsistent": 0,
+            # rate → [numerator, denominator, reports], over the reports that printed both
+            "rate_sums": {rate: [0, 0, 0] for rate in RATES}}  # fmt: skip
+
+
+def _add(g: dict, meta: dict) -> None:
+    f = meta["figures"]
+    g["reports"] += 1
+    g["inconsistent"] += not meta["consistent"]
+    if f.get("new_received") is None:
+        g["new_received_unknown"] += 1
+    else:
+        g["new_received"] += f["new_received"]
+    if any(f.get(k) is None for k in OUTCOMES):
+        g["outcomes_unknown"] += 1
+    for k in OUTCOMES:
+        g["outcomes"][k] += f.get(k) or 0
+    for rate, (num_key, den_key) in RATES.items():
+        if f.get(num_key) is not None and f.get(den_key) is not None:
+            sums = g["rate_sums"][rate]
+            sums[0] += f[num_key]
+            sums[1] += f[den_key]
+            sums[2] += 1
+
+
+# rate → (numerator, denominator), both headline numbers of one report
+RATES = {"withheld": ("withheld", "processed_total"), "review_corrected": ("review_corrected", "review")}
+RATE_LABELS = {"withheld": "不予公开占办理总数", "review_corrected": "行政复议被纠正"}
+
+
+def _rates(g: dict) -> dict:
+    out = {"inconsistent_share": g["inconsistent"] / g["reports"] if g["reports"] else None}
+    for rate in RATES:
+        n, d, reports = g["rate_sums"][rate]
+        out[f"{rate}_rate"] = {"rate": n / d if d else None, "of": d, "reports": reports}
+    return out
 
 
 def summarize(metas: list[dict]) -> dict:
-    """The numbers behind the charts."""
-    years: dict = defaultdict(lambda: {"reports": 0, "new_received": 0, "new_received_unknown": 0,
-                                       "outcomes": dict.fromkeys(OUTCOMES, 0), "outcomes_unknown": 0,
-                                       "inconsistent": 0})  # fmt: skip
+    """The numbers behind the charts: by year (every year between the first and
+    the last, none left out), by province, by sector, and the top agencies."""
+    years: dict = defaultdict(_group)
+    provinces: dict = defaultdict(_group)
+    sectors: dict = defaultdict(_group)
     agencies: dict = defaultdict(lambda: {"new_received": 0, "reports": 0, "years": []})
     for meta in metas:
-        f = meta["figures"]
-        y = years[meta["year"]]
-        y["reports"] += 1
-        y["inconsistent"] += not meta["consistent"]
-        if f.get("new_received") is None:
-            y["new_received_unknown"] += 1
-        else:
-            y["new_received"] += f["new_received"]
-            a = agencies[meta["agency"] or "（机关不详）"]
-            a["new_received"] += f["new_received"]
+        _add(years[meta["year"]], meta)
+        _add(provinces[meta["province"] or "（省份不详）"], meta)
+        _add(sectors[meta["sector"] or "（领域不详）"], meta)
+        if meta["figures"].get("new_received") is not None:
+            a = agencies[meta["agency"] or UNKNOWN_AGENCY]
+            a["new_received"] += meta["figures"]["new_received"]
             a["reports"] += 1
             a["years"].append(meta["year"])
-        if any(f.get(k) is None for k in OUTCOMES):
-            y["outcomes_unknown"] += 1
-        for k in OUTCOMES:
-            y["outcomes"][k] += f.get(k) or 0
-    by_year = []
-    for year in sorted(years, key=lambda v: (v is None, v or 0)):
-        y = years[year]
-        by_year.append({"year": year, **y, "inconsistent_share": y["inconsistent"] / y["reports"]})
+    known = [y for y in years if y]
+    span = list(range(min(known), max(known) + 1)) if known else []
+    by_year = [{"year": y, **years[y], **_rates(years[y])} if y in years else {"year": y, **_group(), **_rates(_group())} for y in span]
+    if None in years:
+        by_year.append({"year": None, **years[None], **_rates(years[None])})
+
+    def breakdown(groups: dict, key: str) -> list[dict]:
+        rows = [{key: name, **g, **_rates(g)} for name, g in groups.items()]
+        return sorted(rows, key=lambda r: (-r["reports"], -r["new_received"], r[key]))
+
     top = sorted(agencies.items(), key=lambda kv: (-kv[1]["new_received"], kv[0]))[:TOP_AGENCIES]
     return {
         "reports": len(metas),
         "by_year": by_year,
+        "by_province": breakdown(provinces, "province"),
+        "by_sector": breakdown(sectors, "sector"),
         "top_agencies": [{"agency": name, **a, "years": sorted(y for y in a["years"] if y)} for name, a in top],
     }
 
@@ -64,62 +107,92 @@ def year_label(year) -> str:
     return f"{year}" if year else "年度不详"
 
 
-def charts(summary: dict) -> list:
+def rate_text(r: dict) -> str:
+    """"8.3%（n=12 件，3 份报告）", or "—" when no report printed both numbers."""
+    if r["rate"] is None:
+        return "—"
+    return f"{r['rate']:.1%}（n={_n(r['of'])} 件，{r['reports']} 份报告）"
+
+
+def charts(summary: dict, links: Links) -> list:
+    """The charts; each bar links to its reports as a search (the current one, narrowed)."""
     years = summary["by_year"]
-    cats = [year_label(y["year"]) for y in years]
-    received = vertical_bars(
+
+    def narrowed(**extra) -> str | None:
+        filters = {k: list(v) for k, v in links.r.filters.items()}
+        for name, value in extra.items():
+            if value is None:
+                return None  # "年度不详" and the like: no filter can select them
+            filters[name] = [str(value)]
+        return links.url("search.index", filters=filters)
+
+    def year_row(y, parts, text=None) -> BarRow:
+        return BarRow(year_label(y["year"]), parts, text, narrowed(year=y["year"]) if y["reports"] else None,
+                      None if y["reports"] else "无报告")  # fmt: skip
+
+    received = bar_chart(
         "received",
-        "本年新收申请及办理结果（按年度）",
-        cats,
-        [
-            [
-                Bar("新收申请", [("新收申请", y["new_received"])]),
-                Bar("办理结果", [(KEY_FIGURES[k], y["outcomes"][k]) for k in OUTCOMES]),
-            ]
-            for y in years
-        ],
-        x_label="报告年度",
-        y_label="申请数（件）",
+        "本年新收申请（按年度）",
+        [year_row(y, [("新收申请", y["new_received"])]) for y in years],
+        value_label="本年新收申请（件，所选报告合计）",
+        name_label="年度",
     )
     unknown = sum(y["new_received_unknown"] for y in years)
     if unknown:
         received.note = f"{unknown} 份报告未填报本年新收申请数，未计入。"
-    received.table_head = ["年度", "新收申请", *[KEY_FIGURES[k] for k in OUTCOMES], "未填报的报告数"]
-    received.table_rows = [
-        [year_label(y["year"]), _n(y["new_received"]), *[_n(y["outcomes"][k]) for k in OUTCOMES], str(y["new_received_unknown"])]
-        for y in years
-    ]
-    agencies = horizontal_bars(
-        "agencies",
-        f"本年新收申请最多的 {TOP_AGENCIES} 个机关",
-        [(a["agency"], a["new_received"]) for a in summary["top_agencies"]],
-        x_label="本年新收申请（件，所选报告合计）",
-        name_label="机关",
+    outcomes = bar_chart(
+        "outcomes",
+        "办理结果（按年度）",
+        [year_row(y, [(KEY_FIGURES[k], y["outcomes"][k]) for k in OUTCOMES]) for y in years],
+        value_label="办理结果（件）",
+        name_label="年度",
     )
-    failing = vertical_bars(
+    failing = bar_chart(
         "failing",
         "勾稽关系不一致的报告占比（按年度）",
-        cats,
-        [
-            [
-                Bar(
-                    "不一致",
-                    [("不一致", 100 * y["inconsistent_share"])],
-                    f"{y['inconsistent']}/{y['reports']}（{y['inconsistent_share']:.0%}）",
-                )
-            ]
-            for y in years
-        ],
-        x_label="报告年度",
-        y_label="占比（%）",
+        [year_row(y, [("不一致", 100 * (y["inconsistent_share"] or 0))], f"{y['inconsistent']}/{y['reports']}（{y['inconsistent_share'] or 0:.0%}）")
+         for y in years],  # fmt: skip
+        value_label="占比（%）",
+        name_label="年度",
         unit="%",
         top=100,
     )
-    failing.table_head = ["年度", "报告数", "不一致", "占比"]
-    failing.table_rows = [
-        [year_label(y["year"]), str(y["reports"]), str(y["inconsistent"]), f"{y['inconsistent_share']:.0%}"] for y in years
-    ]
-    return [received, agencies, failing]
+    agencies = bar_chart(
+        "agencies",
+        f"本年新收申请最多的 {TOP_AGENCIES} 个机关",
+        [BarRow(a["agency"], [("新收申请", a["new_received"])], href=narrowed(agency=a["agency"] if a["agency"] != UNKNOWN_AGENCY else None))
+         for a in summary["top_agencies"]],  # fmt: skip
+        value_label="本年新收申请（件，所选报告合计）",
+        name_label="机关",
+    )
+    provinces = bar_chart(
+        "provinces",
+        "报告数（按省份）",
+        [BarRow(p["province"], [("报告数", p["reports"])], href=narrowed(province=p["province"] if not p["province"].startswith("（") else None))
+         for p in summary["by_province"]],  # fmt: skip
+        value_label="报告数（份）",
+        name_label="省份",
+    )
+    sectors = bar_chart(
+        "sectors",
+        "报告数（按领域）",
+        [BarRow(p["sector"], [("报告数", p["reports"])], href=narrowed(sector=p["sector"] if not p["sector"].startswith("（") else None))
+         for p in summary["by_sector"]],  # fmt: skip
+        value_label="报告数（份）",
+        name_label="领域",
+    )
+    return [received, outcomes, failing, agencies, provinces, sectors]
+
+
+def breakdown_table(rows: list[dict], key: str, label) -> dict:
+    """Counts and rates side by side, one row per year / province / sector."""
+    head = [label, "报告数", "本年新收申请", *RATE_LABELS.values(), "勾稽关系不一致"]
+    body = []
+    for r in rows:
+        name = year_label(r[key]) if key == "year" else r[key]
+        share = f"{r['inconsistent']}/{r['reports']}（{r['inconsistent_share']:.0%}）" if r["reports"] else "—"
+        body.append([name, str(r["reports"]), _n(r["new_received"]), *[rate_text(r[f"{k}_rate"]) for k in RATES], share])
+    return {"head": head, "rows": body}
 
 
 def _n(v: float) -> str:
@@ -137,23 +210,25 @@ def _run():
 @bp.route("/stats")
 def index():
     req, parsed, notes, summary = _run()
-    links = Links(req, current_app.config["PER_PAGE"])
-    chips = [(F.BY_NAME[n].label, F.BY_NAME[n].label_of(v), links.url("stats.index", filters=_without(req.filters, n, v)))
-             for n, vs in req.filters.items() for v in vs]  # fmt: skip
+    links = Links(req, current_app.config["PER_PAGE"], endpoint="stats.index")
+    # The same facets as the search page (one hit read, for its counts).
+    facets = engine().search(SearchRequest(q=req.q, filters=req.filters, within=req.within, per_page=1)).facets
+    chips = [(F.BY_NAME[n].label, F.BY_NAME[n].label_of(v), links.toggle(n, v)) for n, vs in req.filters.items() for v in vs]
+    tables = {
+        "年度": breakdown_table(summary["by_year"], "year", "年度"),
+        "省份": breakdown_table(summary["by_province"], "province", "省份"),
+        "领域": breakdown_table(summary["by_sector"], "sector", "领域"),
+    }
     return render_template(
-        "stats.html", req=req, parsed=parsed, notes=notes, summary=summary, charts=charts(summary), links=links, chips=chips
-    )
-
-
-def _without(filters: dict, name: str, value: str) -> dict:
-    out = {k: [v for v in vs if not (k == name and v == value)] for k, vs in filters.items()}
-    return {k: v for k, v in out.items() if v}
+        "stats.html", req=req, parsed=parsed, notes=notes, summary=summary, charts=charts(summary, links), links=links,
+        chips=chips, facets=facets, tables=tables,
+    )  # fmt: skip
 
 
 @bp.route("/stats.json")
 def stats_json():
     req, parsed, notes, summary = _run()
-    links = Links(req, current_app.config["PER_PAGE"])
+    links = Links(req, current_app.config["PER_PAGE"], endpoint="stats.index")
     return {
         "query": {"text": req.q, "read_as": parsed.describe()},
         "filters": req.filters,

@@ -107,9 +107,10 @@ class Links:
     sorts are not carried into the links the page offers.
     """
 
-    def __init__(self, request: SearchRequest, default_per_page: int = 20) -> None:
+    def __init__(self, request: SearchRequest, default_per_page: int = 20, endpoint: str = "search.index") -> None:
         self.r = request
         self.default_per_page = default_per_page
+        self.endpoint = endpoint  # the page these links stay on: search, or stats
 
     def pairs(self, *, filters=None, within=None, sort=None, page=1, q=None, per_page=True) -> list[tuple[str, str]]:
         """The query-string pairs of the current state with the given changes (page 1 unless told)."""
@@ -128,9 +129,13 @@ class Links:
             out.append(("page", str(page)))
         return out
 
-    def url(self, endpoint: str = "search.index", **changes) -> str:
+    def url(self, endpoint: str | None = None, **changes) -> str:
         pairs = self.pairs(**changes)
-        return url_for(endpoint) + ("?" + urlencode(pairs) if pairs else "")
+        return self.action(endpoint) + ("?" + urlencode(pairs) if pairs else "")
+
+    def action(self, endpoint: str | None = None) -> str:
+        """The page's own address, for forms that send the state as fields."""
+        return url_for(endpoint or self.endpoint)
 
     # -- facet state
 
