@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from search import facets as F
 from search.engine import SearchRequest
 from search.export import row, source_names, to_csv, to_jsonl
 from web import engine
@@ -92,11 +91,7 @@ def twins(links: Links) -> dict[str, str]:
 def index():
     result, links = run_search()
     req = result.request
-    chips = [
-        (F.BY_NAME[name].label, F.BY_NAME[name].label_of(value), links.toggle(name, value))
-        for name, values in req.filters.items()
-        for value in values
-    ]
+    chips = links.chips()
     landing = not req.q and not req.filters and req.page == 1
     return render_template(
         "search.html",

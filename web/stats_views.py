@@ -13,7 +13,6 @@ from collections import defaultdict
 from flask import Blueprint, current_app, render_template, request
 
 from index.template import KEY_FIGURES
-from search import facets as F
 from search.engine import SearchRequest
 from search.query import parse_query
 from web import engine
@@ -213,7 +212,7 @@ def index():
     links = Links(req, current_app.config["PER_PAGE"], endpoint="stats.index")
     # The same facets as the search page (one hit read, for its counts).
     facets = engine().search(SearchRequest(q=req.q, filters=req.filters, within=req.within, per_page=1)).facets
-    chips = [(F.BY_NAME[n].label, F.BY_NAME[n].label_of(v), links.toggle(n, v)) for n, vs in req.filters.items() for v in vs]
+    chips = links.chips()
     tables = {
         "年度": breakdown_table(summary["by_year"], "year", "年度"),
         "省份": breakdown_table(summary["by_province"], "province", "省份"),

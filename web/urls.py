@@ -152,6 +152,14 @@ class Links:
             chosen.append(value)
         return self.url(filters={k: v for k, v in filters.items() if v})
 
+    def chips(self) -> list[tuple[str, str, str, str, str]]:
+        """(facet label, value label, link removing it, facet, value) of every selected value."""
+        return [
+            (F.BY_NAME[name].label, F.BY_NAME[name].label_of(value), self.toggle(name, value), name, value)
+            for name, values in self.r.filters.items()
+            for value in values
+        ]
+
     def clear(self) -> str:
         """Every filter removed; the query and the sort kept."""
         return self.url(filters={}, within={})

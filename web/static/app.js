@@ -1,7 +1,16 @@
 /* nianbao: the site's only script, and a small one.
  *
  * Everything works without it except stepping between matches:
- * - the sort select applies itself on change (the 应用 button does it without JS);
+ * - on a phone the filters wait behind the 筛选 button (without the script
+ *   they are shown above the results); the skip link 跳到筛选 opens them;
+ * - after a filter, a sort or a page is chosen, the new page puts the focus
+ *   back on that control (remembered for one page load in sessionStorage);
+ * - the sort select applies itself when picked with the mouse or confirmed
+ *   with Enter, never while arrow keys move through it (the 应用 button
+ *   does it without JS);
+ * - a report's number tables are one tab stop each: arrow keys, Home and End
+ *   move between the number links inside (a "roving" tabindex);
+ * - following a failed check's link fills every cell of that check;
  * - the passage named in the URL fragment is focused and centred (CSS :target
  *   already highlights it; the .is-target class does the same for JS moves);
  * - on a report opened with ?q=…, the 上一处/下一处 buttons and the n / p keys
@@ -10,10 +19,127 @@
  */
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
+
+  // ---------------------------------------------------------------- filters on phones
+
+  var panel = document.getElementById("filters");
+  var toggle = document.querySelector(".filters-toggle");
+  function openFilters(open) {
+    if (!panel || !toggle) return;
+    panel.classList.toggle("open", open);
+    toggle.setAttribute("aria-expanded", String(open));
+  }
+  if (toggle) {
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var open = !panel.classList.contains("open");
+      openFilters(open);
+      if (open) firstControl(panel).focus();
+    });
+  }
+  function firstControl(root) {
+    return root.querySelector("a[href], input:not([type=hidden]), button") || root;
+  }
+  document.querySelectorAll('a[href="#filters"]').forEach(function (a) {
+    a.addEventListener("click", function (e) {
+      if (!panel) return;
+      e.preventDefault();
+      openFilters(true);
+      firstControl(panel).focus();
+    });
+  });
+
+  // ---------------------------------------------------------------- focus stays on the control used
+
+  var KEY = "nianbao.focus";
+  function remember(selector) {
+    try {
+      sessionStorage.setItem(KEY, JSON.stringify({ s: selector, open: !!(panel && panel.classList.contains("open")) }));
+    } catch (err) { /* storage off: the page still works, focus starts at the top */ }
+  }
+  function facetSelector(el) {
+    return 'a.fv[data-facet="' + CSS.escape(el.getAttribute("data-facet")) + '"][data-value="' + CSS.escape(el.getAttribute("data-value")) + '"]';
+  }
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest("a.fv, a.chip[data-facet], .pager a, a.clear-all");
+    if (!a) return;
+    if (a.classList.contains("fv") || a.classList.contains("chip")) remember(facetSelector(a));
+    else if (a.classList.contains("clear-all")) remember("#filters");
+    else remember("#total");
+  });
+  document.querySelectorAll("form.within").forEach(function (form) {
+    form.addEventListener("submit", function () { remember("#" + CSS.escape(form.querySelector("input[type=search]").id)); });
+  });
+  (function restore() {
+    var saved;
+    try {
+      saved = JSON.parse(sessionStorage.getItem(KEY) || "null");
+      sessionStorage.removeItem(KEY);
+    } catch (err) { return; }
+    if (!saved) return;
+    if (saved.open) openFilters(true);
+    var el = document.querySelector(saved.s);
+    if (!el && saved.open) el = panel;  // the value went away (e.g. deselected and no longer counted)
+    if (!el) return;
+    if (!el.hasAttribute("tabindex") && !el.matches("a[href], input, select, button")) el.setAttribute("tabindex", "-1");
+    el.focus({ preventScroll: true });
+    el.scrollIntoView({ block: "center" });
+  })();
+
+  // ---------------------------------------------------------------- the sort menu
 
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-    select.addEventListener("change", function () { select.form.submit(); });
+    var byKeys = false;  // a change made with arrow keys waits for Enter
+    function apply() { remember("#" + select.id); select.form.submit(); }
+    select.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") { e.preventDefault(); apply(); }
+      else byKeys = true;
+    });
+    select.addEventListener("pointerdown", function () { byKeys = false; });
+    select.addEventListener("change", function () { if (!byKeys) apply(); });
   });
+
+  // ---------------------------------------------------------------- number tables: one tab stop each
+
+  document.querySelectorAll("table[data-grid]").forEach(function (table) {
+    var links = Array.prototype.slice.call(table.querySelectorAll("td a[href]"));
+    if (!links.length) return;
+    links.forEach(function (a, i) { a.tabIndex = i === 0 ? 0 : -1; });
+    function at(a) { var td = a.closest("td"); return { row: td.parentElement.rowIndex, col: td.cellIndex }; }
+    function move(from, to) { from.tabIndex = -1; to.tabIndex = 0; to.focus(); }
+    table.addEventListener("focusin", function (e) {
+      if (links.indexOf(e.target) < 0) return;
+      links.forEach(function (a) { a.tabIndex = a === e.target ? 0 : -1; });
+    });
+    table.addEventListener("keydown", function (e) {
+      var i = links.indexOf(e.target);
+      if (i < 0) return;
+      var here = at(e.target), best = null;
+      links.forEach(function (a) {
+        var p = at(a), d = null;
+        if (e.key === "ArrowRight" && p.row === here.row && p.col > here.col) d = p.col - here.col;
+        else if (e.key === "ArrowLeft" && p.row === here.row && p.col < here.col) d = here.col - p.col;
+        else if (e.key === "ArrowDown" && p.row > here.row) d = (p.row - here.row) * 100 + Math.abs(p.col - here.col);
+        else if (e.key === "ArrowUp" && p.row < here.row) d = (here.row - p.row) * 100 + Math.abs(p.col - here.col);
+        if (d !== null && (!best || d < best.d)) best = { a: a, d: d };
+      });
+      if (e.key === "Home") best = { a: links[0] };
+      if (e.key === "End") best = { a: links[links.length - 1] };
+      if (best) { e.preventDefault(); move(e.target, best.a); }
+    });
+  });
+
+  // ---------------------------------------------------------------- a failed check's cells
+
+  function showCheck() {
+    var m = /^#check-(\d+)$/.exec(location.hash);
+    document.querySelectorAll("td.check-on").forEach(function (td) { td.classList.remove("check-on"); });
+    if (!m) return;
+    document.querySelectorAll('td[data-checks~="' + m[1] + '"]').forEach(function (td) { td.classList.add("check-on"); });
+  }
+  showCheck();
+  window.addEventListener("hashchange", showCheck);
 
   function focusTarget() {
     var id = decodeURIComponent(location.hash.slice(1));
