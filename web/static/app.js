@@ -8,8 +8,9 @@
  * - the sort select applies itself when picked with the mouse or confirmed
  *   with Enter, never while arrow keys move through it (the 应用 button
  *   does it without JS);
- * - a report's number tables are one tab stop each: arrow keys, Home and End
- *   move between the number links inside (a "roving" tabindex);
+ * - a report's number tables, and each facet's list of values, are one tab
+ *   stop each: arrow keys, Home and End move between the links inside (a
+ *   "roving" tabindex);
  * - following a failed check's link fills every cell of that check;
  * - the passage named in the URL fragment is focused and centred (CSS :target
  *   already highlights it; the .is-target class does the same for JS moves);
@@ -39,7 +40,7 @@
     });
   }
   function firstControl(root) {
-    return root.querySelector("a[href], input:not([type=hidden]), button") || root;
+    return root.querySelector("a.fv[tabindex=\"0\"]") || root.querySelector("a.fv, input:not([type=hidden])") || root;
   }
   document.querySelectorAll('a[href="#filters"]').forEach(function (a) {
     a.addEventListener("click", function (e) {
@@ -100,33 +101,49 @@
     select.addEventListener("change", function () { if (!byKeys) apply(); });
   });
 
-  // ---------------------------------------------------------------- number tables: one tab stop each
+  // ---------------------------------------------------------------- one tab stop per table and per facet
+
+  // Among ``links``, the focus moves with the keys (``nearest`` picks the link
+  // an arrow key leads to); Tab leaves the group.  The selected or first link
+  // is the group's tab stop.
+  function roving(container, links, nearest) {
+    if (!links.length) return;
+    var stop = links.filter(function (a) { return a.classList.contains("on"); })[0] || links[0];
+    links.forEach(function (a) { a.tabIndex = a === stop ? 0 : -1; });
+    container.addEventListener("focusin", function (e) {
+      if (links.indexOf(e.target) >= 0) links.forEach(function (a) { a.tabIndex = a === e.target ? 0 : -1; });
+    });
+    container.addEventListener("keydown", function (e) {
+      if (links.indexOf(e.target) < 0 || e.altKey || e.ctrlKey || e.metaKey) return;
+      var to = e.key === "Home" ? links[0] : e.key === "End" ? links[links.length - 1] : nearest(e.target, e.key);
+      if (to) { e.preventDefault(); to.focus(); }
+    });
+  }
 
   document.querySelectorAll("table[data-grid]").forEach(function (table) {
     var links = Array.prototype.slice.call(table.querySelectorAll("td a[href]"));
-    if (!links.length) return;
-    links.forEach(function (a, i) { a.tabIndex = i === 0 ? 0 : -1; });
     function at(a) { var td = a.closest("td"); return { row: td.parentElement.rowIndex, col: td.cellIndex }; }
-    function move(from, to) { from.tabIndex = -1; to.tabIndex = 0; to.focus(); }
-    table.addEventListener("focusin", function (e) {
-      if (links.indexOf(e.target) < 0) return;
-      links.forEach(function (a) { a.tabIndex = a === e.target ? 0 : -1; });
-    });
-    table.addEventListener("keydown", function (e) {
-      var i = links.indexOf(e.target);
-      if (i < 0) return;
-      var here = at(e.target), best = null;
+    roving(table, links, function (from, key) {
+      var here = at(from), best = null;
       links.forEach(function (a) {
         var p = at(a), d = null;
-        if (e.key === "ArrowRight" && p.row === here.row && p.col > here.col) d = p.col - here.col;
-        else if (e.key === "ArrowLeft" && p.row === here.row && p.col < here.col) d = here.col - p.col;
-        else if (e.key === "ArrowDown" && p.row > here.row) d = (p.row - here.row) * 100 + Math.abs(p.col - here.col);
-        else if (e.key === "ArrowUp" && p.row < here.row) d = (here.row - p.row) * 100 + Math.abs(p.col - here.col);
+        if (key === "ArrowRight" && p.row === here.row && p.col > here.col) d = p.col - here.col;
+        else if (key === "ArrowLeft" && p.row === here.row && p.col < here.col) d = here.col - p.col;
+        else if (key === "ArrowDown" && p.row > here.row) d = (p.row - here.row) * 100 + Math.abs(p.col - here.col);
+        else if (key === "ArrowUp" && p.row < here.row) d = (here.row - p.row) * 100 + Math.abs(p.col - here.col);
         if (d !== null && (!best || d < best.d)) best = { a: a, d: d };
       });
-      if (e.key === "Home") best = { a: links[0] };
-      if (e.key === "End") best = { a: links[links.length - 1] };
-      if (best) { e.preventDefault(); move(e.target, best.a); }
+      return best && best.a;
+    });
+  });
+
+  document.querySelectorAll(".facet ul").forEach(function (ul) {
+    var links = Array.prototype.slice.call(ul.querySelectorAll("a.fv"));
+    roving(ul, links, function (from, key) {
+      var i = links.indexOf(from);
+      if (key === "ArrowDown" || key === "ArrowRight") return links[i + 1];
+      if (key === "ArrowUp" || key === "ArrowLeft") return links[i - 1];
+      return null;
     });
   });
 
