@@ -561,7 +561,8 @@ def test_stats_rates_beside_counts_with_their_n(client):
     table = page.select_one("table.breakdown")
     assert [th.get_text() for th in table.select("thead th")] == ["年度", "报告数", "本年新收申请", "不予公开占办理总数", "行政复议被纠正", "勾稽关系不一致"]
     row = next(tr for tr in table.select("tbody tr") if tr.th.get_text() == "2023")
-    assert [td.get_text() for td in row.select("td")][:3] == ["4", "2", "0.0%（n=2 件，4 份报告）"]
+    assert [td.get_text() for td in row.select("td")][:3] == ["4", "2", "0.0%n=2 件，4 份报告"]
+    assert row.select("td")[2].small.get_text() == "n=2 件，4 份报告"
     assert [tr.th.get_text() for tr in page.select("table.breakdown")[1].select("tbody tr")] == ["山东省", "河南省"]
 
 

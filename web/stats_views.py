@@ -106,11 +106,11 @@ def year_label(year) -> str:
     return f"{year}" if year else "年度不详"
 
 
-def rate_text(r: dict) -> str:
-    """"8.3%（n=12 件，3 份报告）", or "—" when no report printed both numbers."""
+def rate_text(r: dict) -> tuple[str, str]:
+    """("8.3%", "n=12 件，3 份报告"), or ("—", "") when no report printed both numbers."""
     if r["rate"] is None:
-        return "—"
-    return f"{r['rate']:.1%}（n={_n(r['of'])} 件，{r['reports']} 份报告）"
+        return "—", ""
+    return f"{r['rate']:.1%}", f"n={_n(r['of'])} 件，{r['reports']} 份报告"
 
 
 def charts(summary: dict, links: Links) -> list:
