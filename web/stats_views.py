@@ -1,8 +1,9 @@
 """``/stats``: compare the reports of a result set in charts; ``/stats.json`` has the numbers.
 
-Same URL parameters as the search page.  Only the per-report facet values and
-headline numbers are read (``Engine.metas``), so this is cheap even for every
-report in the index.  A number a report did not print is left out of a sum and
+Same URL parameters as the search page, and the same facets beside the
+charts.  Only the per-report facet values and headline numbers are read
+(``Engine.metas``, plus one search of one hit for the facet counts), so this
+is cheap even for every report in the index.  A number a report did not print is left out of a sum and
 counted as "未填报", never taken as 0.
 """
 
@@ -16,14 +17,13 @@ from index.template import KEY_FIGURES
 from search.engine import SearchRequest
 from search.query import parse_query
 from web import engine
-from web.charts import BarRow, bar_chart
+from web.charts import BarRow, Chart, bar_chart
 from web.urls import Links, read_request
 
 bp = Blueprint("stats", __name__)
 
 OUTCOMES = ("disclosed", "partially_disclosed", "withheld", "unavailable", "not_processed", "other_processed")
 TOP_AGENCIES = 15
-UNKNOWN_AGENCY = "（机关不详）"
 
 
 def _group() -> dict:
@@ -75,10 +75,10 @@ def summarize(metas: list[dict]) -> dict:
     agencies: dict = defaultdict(lambda: {"new_received": 0, "reports": 0, "years": []})
     for meta in metas:
         _add(years[meta["year"]], meta)
-        _add(provinces[meta["province"] or "（省份不详）"], meta)
-        _add(sectors[meta["sector"] or "（领域不详）"], meta)
+        _add(provinces[meta["province"] or None], meta)
+        _add(sectors[meta["sector"] or None], meta)
         if meta["figures"].get("new_received") is not None:
-            a = agencies[meta["agency"] or UNKNOWN_AGENCY]
+            a = agencies[meta["agency"] or None]
             a["new_received"] += meta["figures"]["new_received"]
             a["reports"] += 1
             a["years"].append(meta["year"])
@@ -90,9 +90,9 @@ def summarize(metas: list[dict]) -> dict:
 
     def breakdown(groups: dict, key: str) -> list[dict]:
         rows = [{key: name, **g, **_rates(g)} for name, g in groups.items()]
-        return sorted(rows, key=lambda r: (-r["reports"], -r["new_received"], r[key]))
+        return sorted(rows, key=lambda r: (-r["reports"], -r["new_received"], r[key] or ""))
 
-    top = sorted(agencies.items(), key=lambda kv: (-kv[1]["new_received"], kv[0]))[:TOP_AGENCIES]
+    top = sorted(agencies.items(), key=lambda kv: (-kv[1]["new_received"], kv[0] or ""))[:TOP_AGENCIES]
     return {
         "reports": len(metas),
         "by_year": by_year,
@@ -102,8 +102,16 @@ def summarize(metas: list[dict]) -> dict:
     }
 
 
+UNKNOWN = {"year": "年度不详", "province": "（省份不详）", "sector": "（领域不详）", "agency": "（机关不详）"}
+
+
+def label_of(key: str, value) -> str:
+    """A group's name as shown; no value (not printed, not found) has its own words."""
+    return str(value) if value else UNKNOWN[key]
+
+
 def year_label(year) -> str:
-    return f"{year}" if year else "年度不详"
+    return label_of("year", year)
 
 
 def rate_text(r: dict) -> tuple[str, str]:
@@ -159,28 +167,16 @@ def charts(summary: dict, links: Links) -> list:
     agencies = bar_chart(
         "agencies",
         f"本年新收申请最多的 {TOP_AGENCIES} 个机关",
-        [BarRow(a["agency"], [("新收申请", a["new_received"])], href=narrowed(agency=a["agency"] if a["agency"] != UNKNOWN_AGENCY else None))
+        [BarRow(label_of("agency", a["agency"]), [("新收申请", a["new_received"])], href=narrowed(agency=a["agency"]))
          for a in summary["top_agencies"]],  # fmt: skip
         value_label="本年新收申请（件，所选报告合计）",
         name_label="机关",
     )
-    provinces = bar_chart(
-        "provinces",
-        "报告数（按省份）",
-        [BarRow(p["province"], [("报告数", p["reports"])], href=narrowed(province=p["province"] if not p["province"].startswith("（") else None))
-         for p in summary["by_province"]],  # fmt: skip
-        value_label="报告数（份）",
-        name_label="省份",
-    )
-    sectors = bar_chart(
-        "sectors",
-        "报告数（按领域）",
-        [BarRow(p["sector"], [("报告数", p["reports"])], href=narrowed(sector=p["sector"] if not p["sector"].startswith("（") else None))
-         for p in summary["by_sector"]],  # fmt: skip
-        value_label="报告数（份）",
-        name_label="领域",
-    )
-    return [received, outcomes, failing, agencies, provinces, sectors]
+    def reports_by(key: str, label: str) -> Chart:
+        rows = [BarRow(label_of(key, g[key]), [("报告数", g["reports"])], href=narrowed(**{key: g[key]})) for g in summary[f"by_{key}"]]
+        return bar_chart(f"{key}s", f"报告数（按{label}）", rows, value_label="报告数（份）", name_label=label)
+
+    return [received, outcomes, failing, agencies, reports_by("province", "省份"), reports_by("sector", "领域")]
 
 
 def breakdown_table(rows: list[dict], key: str, label) -> dict:
@@ -188,7 +184,7 @@ def breakdown_table(rows: list[dict], key: str, label) -> dict:
     head = [label, "报告数", "本年新收申请", *RATE_LABELS.values(), "勾稽关系不一致"]
     body = []
     for r in rows:
-        name = year_label(r[key]) if key == "year" else r[key]
+        name = label_of(key, r[key])
         share = f"{r['inconsistent']}/{r['reports']}（{r['inconsistent_share']:.0%}）" if r["reports"] else "—"
         body.append([name, str(r["reports"]), _n(r["new_received"]), *[rate_text(r[f"{k}_rate"]) for k in RATES], share])
     return {"head": head, "rows": body}
