@@ -1,12 +1,12 @@
 """Export a result set: one row per report, every structured field, streamed.
 
 CSV is UTF-8 with a byte-order mark, so Excel opens the Chinese correctly,
-with Chinese column headers (``HEADERS``; the contract paths of ``COLUMNS``
-on request) and 是/否 for yes/no.  JSON lines carry the same rows under the
-contract paths.  Rows are produced one report at a time, so there is no cap
-on how many are exported.  Source files are named relative to the folder
-that holds every indexed file (:func:`source_names`), never by the server's
-absolute path.
+with 是/否 for yes/no and its columns named by their contract paths
+(``COLUMNS``) or in Chinese (``HEADERS``, what the web site serves).  JSON
+lines carry the same rows under the contract paths.  Rows are produced one
+report at a time, so there is no cap on how many are exported.  The web names
+source files relative to the folder that holds every indexed file
+(:func:`source_names`), never by the server's absolute path.
 """
 
 from __future__ import annotations
@@ -81,8 +81,7 @@ TOP_HEADERS = {
     "failed_checks": "未通过的核对项数", "warnings": "解析提示数", "best_passage": "最相关段落",
     "link": "报告链接", "sources": "原始文件",
 }  # fmt: skip
-HEADERS = {c: _header(c) for c in COLUMNS}
-assert len(set(HEADERS.values())) == len(COLUMNS), "every Chinese header names one column"
+HEADERS = {c: _header(c) for c in COLUMNS}  # all different (tests/test_web.py checks)
 
 
 def source_root(paths: Iterable[str]) -> str:
@@ -92,10 +91,7 @@ def source_root(paths: Iterable[str]) -> str:
     so a sorted listing needs only its first and last entry.
     """
     paths = list(paths)
-    if not paths:
-        return ""
-    prefix = os.path.commonprefix([min(paths), max(paths)])
-    return prefix.rstrip(os.sep) if prefix.endswith(os.sep) and len(paths) > 1 else os.path.dirname(prefix)
+    return os.path.dirname(os.path.commonprefix([min(paths), max(paths)])) if paths else ""
 
 
 def source_names(paths: list[str], root: str) -> list[str]:
@@ -133,12 +129,12 @@ def _plain(html: str) -> str:
     return unescape(html.replace("<mark>", "").replace("</mark>", ""))
 
 
-def to_csv(rows: Iterable[dict], headers: str = "zh") -> Iterator[str]:
-    """CSV text; ``headers="keys"`` names the columns by their contract paths instead of in Chinese."""
+def to_csv(rows: Iterable[dict], headers: str = "keys") -> Iterator[str]:
+    """CSV text, the columns named by their contract paths, or in Chinese (``headers="zh"``, the web's default)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, COLUMNS, extrasaction="ignore")
     yield "\ufeff"
-    writer.writerow(dict(zip(COLUMNS, COLUMNS, strict=True)) if headers == "keys" else HEADERS)
+    writer.writerow(HEADERS if headers == "zh" else dict(zip(COLUMNS, COLUMNS, strict=True)))
     for r in rows:
         writer.writerow({k: _csv_value(v) for k, v in r.items()})
         yield buffer.getvalue()
