@@ -52,14 +52,14 @@ def parse_extracted(extracted: Extracted, source: Source | None = None) -> Repor
     text, offsets = normalize(extracted.text)
     if not text.strip():
         raise NotAReport("no text")
-    cells = split_cells(text)
+    cells = split_cells(text, extracted.run_together)
     report = Report(text=text, offsets=offsets, original=extracted.text, source=source)
 
     title = find_title(text)
     report.title = title.text if title else None
     report.agency = (agency_from_title(title.text) if title else None) or find_signature_agency(text)
     report.year = find_year(report.title, text)
-    report.published = find_published(text)
+    report.published = find_published(text) or extracted.published
     report.contact = find_contact(text)
 
     app_start = find_applications_start(cells)

@@ -9,7 +9,9 @@ row per line, one cell per line, rows broken in the middle of a label.
 A row with the wrong count of numbers is never guessed at.  If the report's own
 sum rules (勾稽关系) leave exactly one way to read it, that reading is taken and
 a warning says so; otherwise the row's cells are left empty (null) and a
-warning says why.
+warning says why.  A row whose digits run together (crawled text) is split by
+``index/runs.py``, by the same rules, and for section 3 by the table's column
+rules as well.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from itertools import combinations
 
 from index.cells import Cell, parse_number
 from index.model import Figure, Number, Table
+from index.runs import Rule, make_run, split_row, split_table
 from index.template import (
     AMOUNT_COLUMNS,
     APPLICANT_COLUMNS,
     APPLICATION_ROWS,
+    BALANCE,
     COLUMNS_2019,
     COLUMNS_2021,
     PROACTIVE_COLUMNS,
@@ -32,12 +36,11 @@ from index.template import (
     PROACTIVE_ITEMS,
     REVIEW_GROUPS,
     REVIEW_RESULTS,
+    OUTCOME_ROWS,
     heading_number,
     rows_for,
 )
 
-# A sum rule over the cells of one row: cells[total] == sum(cells[parts]).
-Rule = tuple[tuple[int, ...], int]
 ROW_TOTAL: list[Rule] = [((0, 1, 2, 3, 4, 5), 6)]  # 总计 = the six applicant columns
 REVIEW_TOTALS: list[Rule] = [((0, 1, 2, 3), 4), ((5, 6, 7, 8), 9), ((10, 11, 12, 13), 14)]
 
@@ -103,6 +106,10 @@ def read_cells(segment: list[Cell], n: int, rules: list[Rule]) -> tuple[list[Fig
 
     Returns the figures and what was irregular about the row (None if nothing).
     """
+    runs = [c for c in segment if c.kind == "run"]
+    if runs:
+        figures, problem = split_row(make_run(runs), n, rules)
+        return figures or [Figure(None) for _ in range(n)], problem
     numbers = [c for c in segment if c.is_number]
     if len(numbers) == n:
         return [c.figure() for c in numbers], None
@@ -240,18 +247,33 @@ def read_applications(cells: list[Cell], template: str | None, year: int | None 
     template = template or template_from_rows(set(segments), year) or "2021"
     out.template = template
     problems: list[tuple[str, str]] = []
+    split = split_runs(segments, template)
     for row in rows_for(template):
         if row.key not in segments:
             out.table[row.key] = {col: Figure(None) for col in APPLICANT_COLUMNS}
             problems.append((row.label_for(template), "未找到该行，各单元格留空"))
             continue
-        figures, problem = read_cells(segments[row.key], len(APPLICANT_COLUMNS), ROW_TOTAL)
+        if row.key in split:
+            found, problem = split[row.key]
+            figures = found or [Figure(None) for _ in APPLICANT_COLUMNS]
+        else:
+            figures, problem = read_cells(segments[row.key], len(APPLICANT_COLUMNS), ROW_TOTAL)
         out.table[row.key] = dict(zip(APPLICANT_COLUMNS, figures))
         if problem:
             problems.append((row.label_for(template), problem))
         out.rows.append(RowSpan(f"applications.{row.key}", *row_span(label_cells[row.key], figures)))
     out.warnings = grouped(problems, "第三部分")
     return out
+
+
+def split_runs(segments: dict[str, list[Cell]], template: str) -> dict[str, tuple[list[Figure] | None, str | None]]:
+    """Section-3 rows printed as digit runs, split together: by each row's sum, then the columns'."""
+    keys = [r.key for r in rows_for(template)]
+    runs = {k: make_run([c for c in segments[k] if c.kind == "run"]) for k in keys if any(c.kind == "run" for c in segments.get(k, []))}
+    if not runs:
+        return {}
+    outcomes = tuple(k for k in OUTCOME_ROWS if k in keys)
+    return split_table(runs, len(APPLICANT_COLUMNS), ROW_TOTAL, [BALANCE, (("processed_total",), outcomes)])
 
 
 # ------------------------------------------------------------------ section 4
