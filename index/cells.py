@@ -64,7 +64,7 @@ def classify(text: str) -> str:
 
 
 # The digits of a row run together, as crawled text prints them: "1400000 14", "2832995元".
-RUN = re.compile(r"^[+-]?\d[\d. +-]*(?:万元|元)?$")
+RUN = re.compile(r"^(?:[+-]?\d|/|—)[\d.,/— +-]*(?:万元|元)?$")
 
 
 def split_cells(text: str, run_together: bool = False) -> list[Cell]:

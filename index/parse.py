@@ -20,6 +20,7 @@ from index.checks import check_report
 from index.errors import NotAReport, ReportError
 from index.fields import agency_from_title, find_contact, find_published, find_signature_agency, find_title, find_year
 from index.formats import Extracted
+from index.formats.text import from_text
 from index.model import Report, Source
 from index.normalize import normalize
 from index.read import extract, read_file
@@ -45,7 +46,7 @@ def parse_bytes(data: bytes, name: str = "") -> Report:
 
 
 def parse_text(text: str) -> Report:
-    return parse_extracted(Extracted(text, "txt"))
+    return parse_extracted(from_text(text))
 
 
 def parse_extracted(extracted: Extracted, source: Source | None = None) -> Report:
@@ -59,7 +60,8 @@ def parse_extracted(extracted: Extracted, source: Source | None = None) -> Repor
     report.title = title.text if title else None
     report.agency = (agency_from_title(title.text) if title else None) or find_signature_agency(text)
     report.year = find_year(report.title, text)
-    report.published = find_published(text) or extracted.published
+    report.published = find_published(text)
+    report.posted = extracted.posted
     report.contact = find_contact(text)
 
     app_start = find_applications_start(cells)

@@ -41,7 +41,8 @@ MAX_READINGS = 64  # per row, kept for the column rules to choose from
 MAX_TABLE_STEPS = 200_000  # combinations of open rows tried against the column rules
 
 UNIT = re.compile(r"(万元|元)$")
-NUMBER = re.compile(r"^[+-]?(?:0|[1-9]\d*)(?:\.\d+)?$")
+NUMBER = re.compile(r"^[+-]?(?:0|[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?:\.\d+)?$")
+NOT_APPLICABLE = "/—"  # a cell printed as not applicable: a number of its own, null
 
 
 class TooLong(Exception):
@@ -89,9 +90,9 @@ def make_run(cells: Sequence[Cell]) -> Run:
             if spaced and i:
                 hints.add(i)
             spaced = False
-            if ch in "+-" and i:
+            if (ch in "+-" or ch in NOT_APPLICABLE or (i and chars[i - 1] in NOT_APPLICABLE)) and i:
                 hard.add(i)
-            if ch == "." or (i and chars[i - 1] in "+-."):
+            if ch in ".," or (i and chars[i - 1] in "+-.,") or (ch == "—" and i and chars[i - 1] == "—"):
                 no_cut.add(i)
             chars.append(ch)
             positions.append(cell.start + offset)
@@ -102,11 +103,26 @@ def make_run(cells: Sequence[Cell]) -> Run:
 Reading = tuple[tuple[int, int], ...]  # (start, end) indexes into Run.chars, one per number
 
 
-def value(run: Run, start: int, end: int, last: bool) -> Number | None:
+NA = object()  # the value of a not-applicable cell: no number, but a cell all the same
+
+
+def value(run: Run, start: int, end: int, last: bool) -> Number | object | None:
+    """The number ``run.chars[start:end]`` reads as; NA for "/" or "—"; None if it is no number."""
     text = "".join(run.chars[start:end])
+    if text == "/" or set(text) == {"—"}:
+        return NA
     if not NUMBER.match(text):
         return None
     return parse_number(text + (run.unit if last else ""))
+
+
+def holds(values: Sequence, rule: Rule) -> bool:
+    """A sum rule on one row; a rule over a not-applicable cell cannot be checked and holds."""
+    parts, total = rule
+    cells = [values[p] for p in parts] + [values[total]]
+    if any(v is NA for v in cells):
+        return True
+    return abs(values[total] - sum(values[p] for p in parts)) < 1e-6
 
 
 def readings(run: Run, n: int, rules: Sequence[Rule], *, hints: bool) -> Iterator[tuple[Reading, tuple[Number, ...]]]:
@@ -143,7 +159,7 @@ def readings(run: Run, n: int, rules: Sequence[Rule], *, hints: bool) -> Iterato
                 continue
             spans.append((start, end))
             values.append(x)
-            if all(abs(values[t] - sum(values[p] for p in parts)) < 1e-6 for parts, t in closing.get(k, [])):
+            if all(holds(values, rule) for rule in closing.get(k, [])):
                 if left == 0:
                     yield tuple(spans), tuple(values)
                 else:
@@ -184,7 +200,7 @@ def figures(run: Run, reading: Reading, values: Sequence[Number]) -> list[Figure
         if k == len(reading) - 1 and run.unit:
             end = run.unit_end
         cell_start, text = next((s, t) for s, t in reversed(run.printed) if s <= start)
-        out.append(Figure(x, text[start - cell_start : end - cell_start], start, end))
+        out.append(Figure(None if x is NA else x, text[start - cell_start : end - cell_start], start, end))
     return out
 
 
@@ -268,9 +284,13 @@ def _combine(
     def row(k: str) -> tuple[Number, ...]:
         return fixed[k][1] if k in fixed else chosen[order[k]][1]
 
-    def holds(rule: ColumnRule) -> bool:
+    def column_holds(rule: ColumnRule) -> bool:
         left, right = rule
-        return all(abs(sum(row(k)[j] for k in left) - sum(row(k)[j] for k in right)) < 1e-6 for j in range(n))
+        for j in range(n):
+            a, b = [row(k)[j] for k in left], [row(k)[j] for k in right]
+            if NA not in a + b and abs(sum(a) - sum(b)) > 1e-6:
+                return False
+        return True
 
     def walk(i: int) -> None:
         nonlocal steps
@@ -284,7 +304,7 @@ def _combine(
             if steps > MAX_TABLE_STEPS:
                 raise TooLong
             chosen.append(option)
-            if all(holds(r) for r in due.get(i, [])):
+            if all(column_holds(r) for r in due.get(i, [])):
                 walk(i + 1)
             chosen.pop()
 
@@ -295,5 +315,7 @@ def _combine(
     return found, False
 
 
-def _fmt(x: Number) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+def _fmt(x: Number | object) -> str:
+    if x is NA:
+        return "/"
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"  # type: ignore[arg-type]

@@ -36,7 +36,7 @@ class Extracted:
     # Table cells run together with no separator (crawled text): a row's digits
     # are one cell, split by the table's arithmetic (index/runs.py).
     run_together: bool = False
-    published: str | None = None  # ISO date the page says it was published (crawler header), if any
+    posted: str | None = None  # ISO date the page says it was posted (a crawler's header), if any
 
     def mark_at(self, offset: int) -> Mark | None:
         """The last mark at or before ``offset``."""

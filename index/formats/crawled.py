@@ -10,7 +10,8 @@ How bulk collections of reports mostly reach researchers::
     根据《条例》…编制完成本报告。一、总体情况2023年，我局…二、主动公开政府信息情况第二十条第（一）项
     信息内容本年制发件数本年废止件数现行有效件数规范性文件2120…一、本年新收政府信息公开申请数量 1000001…
 
-The section headings sit inline and the table cells run together with no
+The header's ``发布时间`` is kept as the date the page was posted (the
+report's ``published`` is its signature date).  The section headings sit inline and the table cells run together with no
 separator.  This reader lays the text out the way the other readers do, so the
 rest of the parser reads it unchanged: the title from ``标题:`` on the first
 line, each section heading on a line of its own, and in the tables each row's
@@ -95,9 +96,11 @@ NUMERAL = "一二三四五六七八九十"
 # An inline section heading: 一、 … up to the words that close a heading.
 HEADING = re.compile(rf"(?<![{NUMERAL}])[一二三四五六][、.．][^。；;，,：:\d\n]{{0,30}}?(?:情况|事项|概述)")
 # Where a table begins, by its own first cells.
-TABLE_START = re.compile(r"第二十条第|申请人情况|(?:一、)?本年新收政府信息公开申请|行政复议行政诉讼|结果维持结果纠正")
+TABLE_START = re.compile(r"第二十条第|申请人情况|(?:一、)?本年新收政府信息公开申请|行政复议\s*行政诉讼|结果维持\s*结果纠正")
 # The digits of a row as printed: numbers, maybe with spaces, maybe a unit at the end.
-RUN = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[ \u3000\u00a0]*[+-]?\d+(?:\.\d+)?)*(?:万元|元)?")
+# "/" and "—" are cells printed as not applicable (but not the "/" of the 2019 header 本年增/减).
+ATOM = r"(?:[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[+-]?\d+(?:\.\d+)?|(?<!增)/(?!减)|—+)"
+RUN = re.compile(rf"{ATOM}(?:[ \u3000\u00a0]*{ATOM})*(?:万元|元)?")
 PROSE_UNIT = re.compile(r"[年月日号件条次个项人名家篇%％]")
 ENUMERATOR_AFTER = re.compile(r"[.．、](?=\D)")  # "2.其他法律…": the digit before it numbers the next row
 # A row label starts at an enumerator (一、 （一） 1.) or a header word of section 2 or 4.
@@ -116,11 +119,11 @@ def read(text: str, encoding: str | None) -> Extracted:
     lines = text.split("\n")
     header = header_block(lines)
     out: list[str] = []
-    published = None
+    posted = None
     if header:
         fields, body_start = header
         out.append(fields["标题"])
-        published = header_date(fields.get("发布时间", ""))
+        posted = header_date(fields.get("发布时间", ""))
         lines = lines[body_start:]
     title = out[0] if out else None
     for n, line in enumerate(lines):
@@ -129,7 +132,7 @@ def read(text: str, encoding: str | None) -> Extracted:
         else:
             out.extend(lay_out(line))
     body = _signature(out)
-    return Extracted("\n".join(body).strip("\n") + "\n", "txt", encoding, run_together=True, published=published)
+    return Extracted("\n".join(body).strip("\n") + "\n", "txt", encoding, run_together=True, posted=posted)
 
 
 def _cut_title(line: str, title: str | None) -> list[str]:

@@ -98,6 +98,11 @@ def extract(data: bytes) -> Extracted:
         text, encoding = data.decode(name, errors="replace"), name
     else:
         text, encoding = decode(data)
+    return from_text(text, encoding)
+
+
+def from_text(text: str, encoding: str | None = None) -> Extracted:
+    """Decoded text as a reader's output: a crawler's flattened page is laid out first."""
     if crawled.is_crawled(text):
         return crawled.read(text, encoding)
     return Extracted(text, "txt", encoding)
