@@ -36,9 +36,11 @@ Rule = tuple[tuple[int, ...], int]
 # A sum rule over the rows of a table, per column: sum(left rows) == sum(right rows).
 ColumnRule = tuple[tuple[str, ...], tuple[str, ...]]
 
-MAX_STEPS = 200_000  # per run: a 7-cell row of 30 digits takes ~1 000
+# Per run: a 7-cell row of 20 digits (four-digit totals) has at most C(19, 6) = 27 132
+# ways to cut it; longer runs than that are not a table row as printed.
+MAX_STEPS = 50_000
 MAX_READINGS = 64  # per row, kept for the column rules to choose from
-MAX_TABLE_STEPS = 200_000  # combinations of open rows tried against the column rules
+MAX_TABLE_STEPS = 50_000  # combinations of open rows tried against the column rules
 
 UNIT = re.compile(r"(万元|元)$")
 NUMBER = re.compile(r"^[+-]?(?:0|[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?:\.\d+)?$")
@@ -131,25 +133,48 @@ def readings(run: Run, n: int, rules: Sequence[Rule], *, hints: bool) -> Iterato
     closing: dict[int, list[Rule]] = {}  # rules checked once their last cell is read
     for rule in rules:
         closing.setdefault(max(rule[0] + (rule[1],)), []).append(rule)
+    # rules whose total is still to come once cell k is read: (parts read so far, total)
+    pending: dict[int, list[tuple[tuple[int, ...], int]]] = {}
+    for parts, total in rules:
+        for k in parts:
+            if k < total:
+                pending.setdefault(k, []).append((tuple(p for p in parts if p <= k), total))
     steps = 0
     spans: list[tuple[int, int]] = []
-    values: list[Number] = []
+    values: list = []
 
-    def blocked(start: int, end: int) -> bool:
-        """Whether a number from ``start`` to ``end`` would cross a forced cut."""
-        return any(i in run.hard or (hints and i in run.hints) for i in range(start + 1, end))
+    def room_for_totals(k: int, end: int) -> bool:
+        """Whether each total still to come can hold the sum of its parts read so far.
+
+        A total is at least that sum, so it needs at least that many digits,
+        and every number after this one needs one digit at least.
+        """
+        for parts, total in pending.get(k, []):
+            partial = [values[p] for p in parts]
+            if NA in partial or any(not isinstance(v, int) or v < 0 for v in partial):
+                continue
+            if len(str(sum(partial))) > size - end - (n - 1 - k - 1):
+                return False
+        return True
+
+    # the furthest a number starting at i may reach: the next forced cut
+    forced = run.hard | run.hints if hints else run.hard
+    reach = [size] * (size + 1)
+    for i in range(size - 1, -1, -1):
+        reach[i] = i + 1 if i + 1 in forced else reach[i + 1]
 
     def walk(start: int) -> Iterator[tuple[Reading, tuple[Number, ...]]]:
         nonlocal steps
         k = len(values)
         left = n - k - 1  # numbers still to read after this one
-        ends = [size] if left == 0 else range(start + 1, size - left + 1)
+        if left == 0:
+            ends = [size] if reach[start] == size else []
+        else:
+            ends = range(start + 1, min(reach[start], size - left) + 1)
         for end in ends:
             steps += 1
             if steps > MAX_STEPS:
                 raise TooLong
-            if blocked(start, end):
-                break
             if end < size and end in run.no_cut:
                 continue
             x = value(run, start, end, end == size)
@@ -159,6 +184,12 @@ def readings(run: Run, n: int, rules: Sequence[Rule], *, hints: bool) -> Iterato
                 continue
             spans.append((start, end))
             values.append(x)
+            if not room_for_totals(k, end):
+                spans.pop()
+                values.pop()
+                if isinstance(x, int) and x >= 0:
+                    break  # a longer number here only leaves less room
+                continue
             if all(holds(values, rule) for rule in closing.get(k, [])):
                 if left == 0:
                     yield tuple(spans), tuple(values)
