@@ -6,7 +6,8 @@ numbers.  Only the table's own rules can tell where one number ends and the
 next begins:
 
 - a number is printed without leading zeros (``0`` itself, or ``0.5``, but
-  never ``07``), and a sign (``+34``, ``-467``) starts a number;
+  never ``07``), a sign (``+34``, ``-467``) starts a number, and ``/`` or
+  ``—`` is a cell of its own (not applicable: null);
 - a row's sum rules (the 总计 column is the sum of the six applicant columns;
   each section-4 group's 总计 is the sum of its four results);
 - the column rules across a whole table (本年新收 + 上年结转 = （七）总计 +
@@ -36,8 +37,8 @@ Rule = tuple[tuple[int, ...], int]
 # A sum rule over the rows of a table, per column: sum(left rows) == sum(right rows).
 ColumnRule = tuple[tuple[str, ...], tuple[str, ...]]
 
-# Per run: a 7-cell row of 20 digits (four-digit totals) has at most C(19, 6) = 27 132
-# ways to cut it; longer runs than that are not a table row as printed.
+# Per run: the hardest 7-cell row of 20 digits (all ones) takes ~14 000 steps, one of
+# 24 digits ~47 000; a longer run is no table row as printed.
 MAX_STEPS = 50_000
 MAX_READINGS = 64  # per row, kept for the column rules to choose from
 MAX_TABLE_STEPS = 50_000  # combinations of open rows tried against the column rules
@@ -221,7 +222,10 @@ def candidates(run: Run, n: int, rules: Sequence[Rule]) -> tuple[list[tuple[Read
         return [], f"连排数字过长（{run.digits} 位），超出拆分的搜索上限"
     if run.digits < n:
         return [], f"连排数字只有 {run.digits} 位，少于应有的 {n} 个单元格"
-    return [], "没有一种拆分符合本行的合计关系" if rules else "无法拆分"
+    return [], NO_FIT if rules else "无法拆分"
+
+
+NO_FIT = "没有一种拆分符合本行的合计关系"
 
 
 def figures(run: Run, reading: Reading, values: Sequence[Number]) -> list[Figure]:
@@ -240,11 +244,17 @@ def split_row(run: Run, n: int, rules: Sequence[Rule]) -> tuple[list[Figure] | N
     found, why = candidates(run, n, rules)
     if len(found) == 1:
         return figures(run, *found[0]), None
-    if not found:
-        return None, f"单元格数字连排（{''.join(run.chars)}），{why}，该行留空"
+    return None, _left_empty(run, why or _several(found))
+
+
+def _several(found: list[tuple[Reading, tuple[Number, ...]]]) -> str:
     many = f"超过 {MAX_READINGS} 种" if len(found) > MAX_READINGS else f"{len(found)} 种"
     shown = "、".join("/".join(_fmt(x) for x in v) for _, v in found[:3])
-    return None, f"单元格数字连排（{''.join(run.chars)}），有{many}拆分都说得通（如 {shown}），无法确定，该行留空"
+    return f"有{many}拆分都说得通（如 {shown}），无法确定"
+
+
+def _left_empty(run: Run, why: str) -> str:
+    return f"单元格数字连排（{''.join(run.chars)}），{why}，该行留空"
 
 
 def split_table(
@@ -257,23 +267,19 @@ def split_table(
     table allows, and only when exactly one combination fits.
     """
     out: dict[str, tuple[list[Figure] | None, str | None]] = {}
-    options: dict[str, list[tuple[Reading, tuple[Number, ...]]]] = {}
+    fixed: dict[str, tuple[Number, ...]] = {}  # rows read: their values
+    options: dict[str, list[tuple[Reading, tuple[Number, ...]]]] = {}  # rows left open
     for key, run in runs.items():
         found, why = candidates(run, n, row_rules)
-        if not found and why and why.startswith("没有一种"):
-            # printed sums are sometimes wrong: the column rules may still fix the cells
-            found, _ = candidates(run, n, [])
-        if found:
-            options[key] = found
+        if why == NO_FIT:  # printed sums are sometimes wrong: the column rules may still fix the cells
+            found, why = candidates(run, n, [])
+        if len(found) == 1:
+            out[key], fixed[key] = (figures(run, *found[0]), None), found[0][1]
+        elif not found or len(found) > MAX_READINGS:
+            out[key] = None, _left_empty(run, why or _several(found))
         else:
-            out[key] = split_row(run, n, row_rules)
-    fixed = {k: v[0] for k, v in options.items() if len(v) == 1}
-    open_rows = [k for k, v in options.items() if len(v) > 1 and len(v) <= MAX_READINGS]
-    for k, v in options.items():
-        if len(v) > MAX_READINGS:
-            out[k] = split_row(runs[k], n, row_rules)
-    for k, (reading, values) in fixed.items():
-        out[k] = figures(runs[k], reading, values), None
+            options[key] = found
+    open_rows = list(options)
     if not open_rows:
         return out
     usable = [r for r in column_rules if all(k in fixed or k in open_rows for k in r[0] + r[1]) and any(k in open_rows for k in r[0] + r[1])]
@@ -283,22 +289,22 @@ def split_table(
         for k, (reading, values) in zip(open_rows, choice):
             out[k] = figures(runs[k], reading, values), f"单元格数字连排（{''.join(runs[k].chars)}），按表格的列合计关系唯一拆分"
         return out
+    if exhausted:
+        why = "与其他行的组合过多，超出拆分的搜索上限"
+    elif solutions:
+        why = "与其他行至少有 2 种组合都符合行、列合计关系，无法确定"
+    else:
+        why = "没有一种拆分同时符合行、列合计关系"
     for k in open_rows:
-        if exhausted:
-            why = "组合过多，超出拆分的搜索上限"
-        elif solutions:
-            why = f"本行与其他行共有 {len(solutions)} 种以上拆分都符合行、列合计关系" if len(solutions) > 1 else ""
-        else:
-            why = "没有一种拆分同时符合行、列合计关系"
         shown = "、".join("/".join(_fmt(x) for x in v) for _, v in options[k][:3])
-        out[k] = None, f"单元格数字连排（{''.join(runs[k].chars)}），本行合计允许多种拆分（如 {shown}），{why}，该行留空"
+        out[k] = None, _left_empty(runs[k], f"本行合计允许多种拆分（如 {shown}），{why}")
     return out
 
 
 def _combine(
     open_rows: list[str],
     options: dict[str, list[tuple[Reading, tuple[Number, ...]]]],
-    fixed: dict[str, tuple[Reading, tuple[Number, ...]]],
+    fixed: dict[str, tuple[Number, ...]],
     rules: Sequence[ColumnRule],
     n: int,
 ) -> tuple[list[tuple], bool]:
@@ -313,7 +319,7 @@ def _combine(
     steps = 0
 
     def row(k: str) -> tuple[Number, ...]:
-        return fixed[k][1] if k in fixed else chosen[order[k]][1]
+        return fixed[k] if k in fixed else chosen[order[k]][1]
 
     def column_holds(rule: ColumnRule) -> bool:
         left, right = rule

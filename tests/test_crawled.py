@@ -26,6 +26,7 @@ VARIANTS = {
     "one-line": lambda name: fx.crawled_text(name).encode("utf-8"),
     "one-line-gbk": lambda name: fx.crawled_text(name).encode("gb18030"),
     "crlf": lambda name: fx.crawled_text(name).replace("\n", "\r\n").encode("utf-8"),
+    "trailing-newline": lambda name: (fx.crawled_text(name) + "\n\n").encode("utf-8"),
     "tables-flattened-narrative-lines-no-header": lambda name: fx.crawled_text(name, header=False, narrative_lines=True).encode("utf-8"),
     "cells-spaced": lambda name: fx.crawled_text(name, spaced=True).encode("utf-8"),
 }

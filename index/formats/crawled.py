@@ -10,8 +10,7 @@ How bulk collections of reports mostly reach researchers::
     根据《条例》…编制完成本报告。一、总体情况2023年，我局…二、主动公开政府信息情况第二十条第（一）项
     信息内容本年制发件数本年废止件数现行有效件数规范性文件2120…一、本年新收政府信息公开申请数量 1000001…
 
-The header's ``发布时间`` is kept as the date the page was posted (the
-report's ``published`` is its signature date).  The section headings sit inline and the table cells run together with no
+The section headings sit inline and the table cells run together with no
 separator.  This reader lays the text out the way the other readers do, so the
 rest of the parser reads it unchanged: the title from ``标题:`` on the first
 line, each section heading on a line of its own, and in the tables each row's
@@ -21,7 +20,11 @@ they part is a question for the table's arithmetic (``index/runs.py``), asked
 by the table parser.  ``Extracted.run_together`` tells the cell stream that
 such a cell is a run, not one number.
 
-Only line breaks and tabs are added; every printed character is kept, in order.
+Of the header block, the title stays in the text and ``发布时间`` becomes
+``Extracted.posted`` (the date the page was posted; the report's
+``published`` is its signature date).  In the body only line breaks and tabs
+are added (a space where a line now breaks may go); every other printed
+character is kept, in order.
 
 A text needs no header block to be read this way: a table whose rows run on
 in one line (``…申请数量5000005二、上年结转…``) or whose row holds a single
@@ -231,13 +234,16 @@ def _labels(text: str) -> list[str]:
 
 def _signature(lines: list[str]) -> list[str]:
     """The signature at the end of a flattened body: the agency and the date on lines of their own."""
-    if not lines:
+    i = len(lines) - 1
+    while i >= 0 and not lines[i].strip():
+        i -= 1
+    if i < 0:
         return lines
-    last = lines[-1]
+    last = lines[i]
     m = SIGNATURE.search(last)
     if not m or m.start() == 0 or "\t" in last:
         return lines
     head = last[: m.start()].rstrip()
     cut = max(head.rfind(c) for c in "。；;！!？? \u3000")
     pieces = [head[: cut + 1], head[cut + 1 :], m["date"], m["rest"]]
-    return lines[:-1] + [p for p in pieces if p.strip()]
+    return lines[:i] + [p for p in pieces if p.strip()] + lines[i + 1 :]
