@@ -371,21 +371,23 @@ def html_page(name: str) -> bytes:
 # --- crawled text -------------------------------------------------------------------
 
 
-def crawled_text(name: str, *, header: bool = True, narrative_lines: bool = False, spaced: bool = False) -> str:
+def crawled_text(name: str, *, header: bool = True, narrative_lines: bool = False, spaced: bool = False, rows_on_lines: bool = False) -> str:
     """The report as a web crawler saves the portal page.
 
     A header block (``标题:``, ``发布时间:`` … ``==== 正文 ====``), then the page
     body flattened: the whole body on one line (or, with ``narrative_lines``,
     the narrative keeping its line breaks and each table on one line), table
     cells run together with no separator (``spaced``: one space after each
-    cell, as some crawlers leave).
+    cell, as some crawlers leave; ``rows_on_lines``: each table row on a line
+    of its own, its cells still run together).
     """
     blocks = document(name)
     joiner = " " if spaced else ""
     body = []
     for b in blocks[1:]:
         if b.kind == "table":
-            body.append(joiner.join(cell.text for row in b.rows or [] for cell in row))
+            rows = [joiner.join(cell.text for cell in row) for row in b.rows or []]
+            body.append(("\n" if rows_on_lines else joiner).join(rows))
         else:
             body.append(b.text)
     lines = ["\n".join(body) if narrative_lines else "".join(body)]

@@ -29,6 +29,7 @@ VARIANTS = {
     "trailing-newline": lambda name: (fx.crawled_text(name) + "\n\n").encode("utf-8"),
     "tables-flattened-narrative-lines-no-header": lambda name: fx.crawled_text(name, header=False, narrative_lines=True).encode("utf-8"),
     "cells-spaced": lambda name: fx.crawled_text(name, spaced=True).encode("utf-8"),
+    "rows-on-lines-cells-run-together": lambda name: fx.crawled_text(name, header=False, narrative_lines=True, rows_on_lines=True).encode("utf-8"),
 }
 
 

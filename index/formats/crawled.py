@@ -29,7 +29,8 @@ character is kept, in order.
 A text needs no header block to be read this way: a table whose rows run on
 in one line (``…申请数量5000005二、上年结转…``) or whose row holds a single
 7-digit run is laid out the same way, wherever the narrative keeps its line
-breaks.
+breaks; a table begun on one line goes on over the next ones (one row per
+line, cells run together) until a heading or a sentence.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ NUMERAL = "一二三四五六七八九十"
 # An inline section heading: 一、 … up to the words that close a heading.
 HEADING = re.compile(rf"(?<![{NUMERAL}])[一二三四五六][、.．][^。；;，,：:\d\n]{{0,30}}?(?:情况|事项|概述)")
 # Where a table begins, by its own first cells.
-TABLE_START = re.compile(r"第二十条第|申请人情况|(?:一、)?本年新收政府信息公开申请|行政复议\s*行政诉讼|结果维持\s*结果纠正")
+TABLE_START = re.compile(r"第二十条第|信息内容\s*(?:本年|上一年|采购)|申请人情况|(?:一、)?本年新收政府信息公开申请|行政复议\s*行政诉讼|结果维持\s*结果纠正")
 # The digits of a row as printed: numbers, maybe with spaces, maybe a unit at the end.
 # "/" and "—" are cells printed as not applicable (but not the "/" of the 2019 header 本年增/减).
 ATOM = r"(?:[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[+-]?\d+(?:\.\d+)?|(?<!增)/(?!减)|—+)"
@@ -129,57 +130,68 @@ def read(text: str, encoding: str | None) -> Extracted:
         posted = header_date(fields.get("发布时间", ""))
         lines = lines[body_start:]
     title = out[0] if out else None
+    body = Body()
     for n, line in enumerate(lines):
         if n == 0 or (title and not any(l.strip() for l in lines[:n])):
-            out.extend(_cut_title(line, title))
+            out.extend(body.first_line(line, title))
         else:
-            out.extend(lay_out(line))
-    body = _signature(out)
-    return Extracted("\n".join(body).strip("\n") + "\n", "txt", encoding, run_together=True, posted=posted)
+            out.extend(body.line(line))
+    return Extracted("\n".join(_signature(out)).strip("\n") + "\n", "txt", encoding, run_together=True, posted=posted)
 
 
-def _cut_title(line: str, title: str | None) -> list[str]:
-    """The first body line: the title (repeated, or with breadcrumb before it) on a line of its own."""
-    squashed = re.sub(r"\s+", "", title) if title else None
-    if squashed:
-        # where the repeated title ends, spaces in it allowed
-        pattern = r"\s*".join(map(re.escape, squashed))
-        m = re.search(pattern, line[:600])
+class Body:
+    """Lays the body out line by line; a table begun on one line goes on over the next ones."""
+
+    def __init__(self) -> None:
+        self.last_heading = 0  # sections come in order
+        self.in_table = False
+
+    def first_line(self, line: str, title: str | None) -> list[str]:
+        """The first body line: the title (repeated, or with breadcrumb before it) on a line of its own."""
+        if title:
+            # where the repeated title ends, spaces in it allowed
+            m = re.search(r"\s*".join(map(re.escape, re.sub(r"\s+", "", title))), line[:600])
+        else:
+            m = REPORT_TITLE.match(line)
+            m = m if m and heading_number(m.group()) is None else None
         if m and m.end() < len(line):
-            return [line[: m.end()], *lay_out(line[m.end() :])]
-        return lay_out(line)
-    m = REPORT_TITLE.match(line)
-    if m and heading_number(m.group()) is None and m.end() < len(line):
-        return [m.group(), *lay_out(line[m.end() :])]
-    return lay_out(line)
+            return [line[: m.end()], *self.line(line[m.end() :])]
+        return self.line(line)
+
+    def line(self, line: str) -> list[str]:
+        """One line of the body: headings on their own lines, tables laid out row by row."""
+        out: list[str] = []
+        pos = 0
+        for m in HEADING.finditer(line):
+            number = heading_number(m.group())
+            if number is None or number <= self.last_heading:
+                continue
+            self.last_heading = number
+            out.extend(self._text(line[pos : m.start()]))
+            out.append(m.group())
+            self.in_table = False
+            pos = m.end()
+        out.extend(self._text(line[pos:]))
+        return out or ([line] if line.strip() else [])
+
+    def _text(self, chunk: str) -> list[str]:
+        """A stretch of body between headings: prose, a table, or prose and then a table."""
+        if not chunk.strip():
+            return []
+        if self.in_table and not _prose(chunk):
+            return table_lines(chunk)
+        m = TABLE_START.search(chunk)
+        zone = chunk[m.start() :] if m else ""
+        self.in_table = bool(zone) and (bool(_runs(zone)) or not _prose(zone))
+        if not self.in_table:
+            return [chunk]
+        before = chunk[: len(chunk) - len(zone)]
+        return ([before] if before.strip() else []) + table_lines(zone)
 
 
-def lay_out(line: str) -> list[str]:
-    """One line of the body: headings on their own lines, tables laid out row by row."""
-    out: list[str] = []
-    pos = 0
-    last = 0
-    for m in HEADING.finditer(line):
-        number = heading_number(m.group())
-        if number is None or number <= last:
-            continue
-        last = number
-        out.extend(_text(line[pos : m.start()]))
-        out.append(m.group())
-        pos = m.end()
-    out.extend(_text(line[pos:]))
-    return out or [line]
-
-
-def _text(chunk: str) -> list[str]:
-    """A stretch of body between headings: prose, then maybe a table."""
-    if not chunk.strip():
-        return []
-    m = TABLE_START.search(chunk)
-    if not m or not _runs(chunk[m.start() :]):
-        return [chunk]
-    before = chunk[: m.start()]
-    return ([before] if before.strip() else []) + table_lines(chunk[m.start() :])
+def _prose(chunk: str) -> bool:
+    """A sentence, not table cells: it ends one, or runs long without a number."""
+    return "。" in chunk or (len(chunk) > 120 and not _runs(chunk))
 
 
 def _runs(zone: str) -> list[tuple[int, int]]:
