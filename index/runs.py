@@ -254,7 +254,12 @@ def _several(found: list[tuple[Reading, tuple[Number, ...]]]) -> str:
 
 
 def _left_empty(run: Run, why: str) -> str:
-    return f"单元格数字连排（{''.join(run.chars)}），{why}，该行留空"
+    return f"单元格数字连排（{_printed(run)}），{why}，该行留空"
+
+
+def _printed(run: Run) -> str:
+    chars = "".join(run.chars)
+    return chars if len(chars) <= 40 else chars[:40] + "…"
 
 
 def split_table(
@@ -287,7 +292,7 @@ def split_table(
     if len(solutions) == 1:
         (choice,) = solutions
         for k, (reading, values) in zip(open_rows, choice):
-            out[k] = figures(runs[k], reading, values), f"单元格数字连排（{''.join(runs[k].chars)}），按表格的列合计关系唯一拆分"
+            out[k] = figures(runs[k], reading, values), f"单元格数字连排（{_printed(runs[k])}），按表格的列合计关系唯一拆分"
         return out
     if exhausted:
         why = "与其他行的组合过多，超出拆分的搜索上限"

@@ -17,6 +17,7 @@ import formats_fixtures as fx
 import pytest
 from conftest import contract_diff
 
+from index.errors import NotAReport
 from index.formats import crawled
 from index.parse import parse_bytes, parse_file, parse_text
 
@@ -133,6 +134,18 @@ def test_a_row_that_fits_no_reading_is_left_empty():
     report = parse_text(crawled_report({"new_received": "10000012"}))  # eight digits, no reading adds up
     assert values(report, "new_received") == [None] * 7
     assert any("本年新收" in w and "留空" in w for w in report.warnings)
+
+
+def test_a_run_too_long_for_a_table_row_is_left_empty_with_a_warning():
+    report = parse_text(crawled_report({"new_received": "1" * 300}))
+    assert values(report, "new_received") == [None] * 7
+    assert any("本年新收" in w and "上限" in w for w in report.warnings)
+    assert values(report, "carried_over") == [0] * 7  # the rest of the table is read
+
+
+def test_a_header_without_a_body_is_refused_cleanly():
+    with pytest.raises(NotAReport):
+        parse_text("标题: 某局2023年政府信息公开工作年度报告\n发布时间: 2024-01-01")
 
 
 def test_next_rows_enumerator_is_not_read_as_a_digit():

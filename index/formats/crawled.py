@@ -63,7 +63,7 @@ def header_block(lines: list[str]) -> tuple[dict[str, str], int] | None:
         fields.setdefault(m["key"], m["value"])
     # no separator line: the header ends at the first line that is not "key: value"
     if "标题" in fields and len(fields) >= 2:
-        return fields, next(i for i, line in enumerate(lines) if line.strip() and not HEADER_KEY.match(line) and not HEADER_NOTE.match(line))
+        return fields, next((i for i, line in enumerate(lines) if line.strip() and not HEADER_KEY.match(line) and not HEADER_NOTE.match(line)), len(lines))
     return None
 
 
