@@ -4,8 +4,9 @@ A line is split on tabs; a piece that ends in numbers separated by spaces (PDF
 text: ``(七) 总计 0 0 0``) is split further, so a number is always a cell of its
 own.  Whatever the layout (one row per line, one cell per line, rows broken
 mid-label), the cells come out in reading order, which is all the table parser
-needs.  Text whose cells run together (crawled pages) keeps a row's digits as
-one "run" cell, for the table's arithmetic to split (``index/runs.py``).  Blank cells are kept: in a table they may stand for "not applicable".
+needs.  Blank cells are kept: in a table they may stand for "not applicable".
+Text whose cells run together (crawled pages) keeps a row's digits as one
+"run" cell, for the table's arithmetic to split (``index/runs.py``).
 """
 
 from __future__ import annotations
