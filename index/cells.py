@@ -5,6 +5,8 @@ text: ``(七) 总计 0 0 0``) is split further, so a number is always a cell of 
 own.  Whatever the layout (one row per line, one cell per line, rows broken
 mid-label), the cells come out in reading order, which is all the table parser
 needs.  Blank cells are kept: in a table they may stand for "not applicable".
+Text whose cells run together (crawled pages) keeps a row's digits as one
+"run" cell, for the table's arithmetic to split (``index/runs.py``).
 """
 
 from __future__ import annotations
@@ -25,11 +27,11 @@ class Cell:
     start: int  # span in the normalised text
     end: int
     line: int  # 0-based line number
-    kind: str  # "value" | "na" | "blank" | "text"
+    kind: str  # "value" | "na" | "blank" | "text" | "run" (a row's digits run together)
 
     @property
     def is_number(self) -> bool:
-        return self.kind in ("value", "na")
+        return self.kind in ("value", "na", "run")
 
     @property
     def squashed(self) -> str:
@@ -62,13 +64,23 @@ def classify(text: str) -> str:
     return "text"
 
 
-def split_cells(text: str) -> list[Cell]:
+# The digits of a row run together, as crawled text prints them: "1400000 14", "2832995元".
+RUN = re.compile(r"^(?:[+-]?\d|/|—)[\d.,/— +-]*(?:万元|元)?$")
+
+
+def split_cells(text: str, run_together: bool = False) -> list[Cell]:
+    """The cells of ``text``; with ``run_together``, a piece after a tab that is all digits is one run cell."""
     cells: list[Cell] = []
     pos = 0
     for lineno, line in enumerate(text.split("\n")):
         col = pos
-        for piece in line.split("\t"):
-            cells.extend(_piece_cells(piece, col, lineno))
+        for n, piece in enumerate(line.split("\t")):
+            stripped = piece.strip()
+            if run_together and n and RUN.match(stripped):
+                start = col + piece.index(stripped[0])
+                cells.append(Cell(stripped, start, start + len(stripped), lineno, "run"))
+            else:
+                cells.extend(_piece_cells(piece, col, lineno))
             col += len(piece) + 1
         pos += len(line) + 1
     return cells

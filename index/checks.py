@@ -13,7 +13,9 @@ printed and a broken rule is reported, never "fixed".
 from __future__ import annotations
 
 from index.model import Check, Figure, Report
-from index.template import APPLICANT_COLUMNS, OUTCOME_ROWS, REVIEW_GROUPS, REVIEW_RESULTS, ROWS_BY_KEY
+from index.template import APPLICANT_COLUMNS, BALANCE, OUTCOME_ROWS, REVIEW_GROUPS, REVIEW_RESULTS, ROWS_BY_KEY
+
+SHORT = {"new_received": "本年新收", "carried_over": "上年结转", "processed_total": "总计", "carried_forward": "结转下年度"}
 
 
 def _fmt(x: float | int) -> str:
@@ -54,14 +56,12 @@ def check_report(report: Report) -> list[Check]:
             return ROWS_BY_KEY[key].label_for(report.template)
 
         for col, col_label in APPLICANT_COLUMNS.items():
-            if all(k in app for k in ("new_received", "carried_over", "processed_total", "carried_forward")):
+            left, right = BALANCE
+            if all(k in app for k in left + right):
                 add(
                     "balance",
                     col_label,
-                    _equation(
-                        [("本年新收", app["new_received"][col]), ("上年结转", app["carried_over"][col])],
-                        [("总计", app["processed_total"][col]), ("结转下年度", app["carried_forward"][col])],
-                    ),
+                    _equation([(SHORT[k], app[k][col]) for k in left], [(SHORT[k], app[k][col]) for k in right]),
                 )
             outcomes = [k for k in OUTCOME_ROWS if k in app]
             if "processed_total" in app:

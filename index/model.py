@@ -97,6 +97,7 @@ class Report:
     agency: str | None = None
     year: int | None = None
     published: str | None = None  # ISO date of the signature
+    posted: str | None = None  # ISO date the page was posted, where the file says (a crawler's header)
     template: str | None = None  # "2019" | "2021"
     title: str | None = None
     region: Region = field(default_factory=Region)
@@ -213,6 +214,7 @@ class Report:
             "agency": self.agency,
             "year": self.year,
             "published": self.published,
+            "posted": self.posted,
             "template": self.template,
             "title": self.title,
             "region": asdict(self.region),
@@ -262,6 +264,7 @@ class Report:
             agency=data.get("agency"),
             year=data.get("year"),
             published=data.get("published"),
+            posted=data.get("posted"),
             template=data.get("template"),
             title=data.get("title"),
             region=Region(**(data.get("region") or {})),

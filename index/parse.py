@@ -20,6 +20,7 @@ from index.checks import check_report
 from index.errors import NotAReport, ReportError
 from index.fields import agency_from_title, find_contact, find_published, find_signature_agency, find_title, find_year
 from index.formats import Extracted
+from index.formats.text import from_text
 from index.model import Report, Source
 from index.normalize import normalize
 from index.read import extract, read_file
@@ -45,14 +46,14 @@ def parse_bytes(data: bytes, name: str = "") -> Report:
 
 
 def parse_text(text: str) -> Report:
-    return parse_extracted(Extracted(text, "txt"))
+    return parse_extracted(from_text(text))
 
 
 def parse_extracted(extracted: Extracted, source: Source | None = None) -> Report:
     text, offsets = normalize(extracted.text)
     if not text.strip():
         raise NotAReport("no text")
-    cells = split_cells(text)
+    cells = split_cells(text, extracted.run_together)
     report = Report(text=text, offsets=offsets, original=extracted.text, source=source)
 
     title = find_title(text)
@@ -60,6 +61,7 @@ def parse_extracted(extracted: Extracted, source: Source | None = None) -> Repor
     report.agency = (agency_from_title(title.text) if title else None) or find_signature_agency(text)
     report.year = find_year(report.title, text)
     report.published = find_published(text)
+    report.posted = extracted.posted
     report.contact = find_contact(text)
 
     app_start = find_applications_start(cells)

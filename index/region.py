@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from index.model import Region
 
 DATA = Path(__file__).with_name("data") / "divisions.csv"
+ZONES = Path(__file__).with_name("data") / "zones.csv"  # zones named after no division (雄安新区)
 
 MUNICIPALITIES = frozenset({"110000", "120000", "310000", "500000"})
 
@@ -32,6 +33,7 @@ MUNICIPALITIES = frozenset({"110000", "120000", "310000", "500000"})
 SHORT_CONTEXT = (
     "高新", "经济技术开发区", "经济开发区", "经开区", "开发区", "工业园", "产业园", "园区",
     "新区", "保税", "综合保税", "自贸", "自由贸易", "分局", "海关", "管委会", "管理委员会",
+    "综合实验区", "综合试验区", "实验区", "试验区", "示范区", "合作区", "片区",
 )  # fmt: skip
 # A place name followed by these names a street, building or lower unit, not the place
 # (中山路, 北京西路, 淄博站).
@@ -58,8 +60,10 @@ class Division:
 class Table:
     """The division table, indexed for matching."""
 
-    def __init__(self, divisions: list[Division]) -> None:
+    def __init__(self, divisions: list[Division], zones: dict[str, str] | None = None) -> None:
         self.by_code = {d.code: d for d in divisions}
+        # zone name -> the division holding it, longest names first
+        self.zones = {name: self.by_code[code] for name, code in sorted((zones or {}).items(), key=lambda z: -len(z[0]))}
         self.by_name: dict[str, list[Division]] = {}
         self.by_short: dict[str, list[Division]] = {}
         self.by_pinyin: dict[str, list[Division]] = {}
@@ -102,7 +106,9 @@ def load_table(path: Path = DATA) -> Table:
                     "".join(syllables), "".join(s[0] for s in syllables),
                 )  # fmt: skip
             )
-    return Table(divisions)
+    with open(ZONES, encoding="utf-8") as f:
+        zones = {row["name"]: row["code"] for row in csv.DictReader(line for line in f if not line.startswith("#"))}
+    return Table(divisions, zones)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,13 +181,20 @@ def _mentions(s: str, table: Table, *, at_start: bool) -> list[Mention]:
     i, n = 0, len(s)
     while i < n:
         chained = i == 0 or (bool(out) and out[-1].end == i)
-        m = _full_at(s, i, table, chained) or _short_at(s, i, table, chained, at_start)
+        m = _zone_at(s, i, table) or _full_at(s, i, table, chained) or _short_at(s, i, table, chained, at_start)
         if m:
             out.append(m)
             i = m.end
         else:
             i += 1
     return out
+
+
+def _zone_at(s: str, i: int, table: Table) -> Mention | None:
+    for name, division in table.zones.items():
+        if s.startswith(name, i):
+            return Mention(i, i + len(name), (division,))
+    return None
 
 
 def _full_at(s: str, i: int, table: Table, chained: bool) -> Mention | None:

@@ -9,35 +9,40 @@ row per line, one cell per line, rows broken in the middle of a label.
 A row with the wrong count of numbers is never guessed at.  If the report's own
 sum rules (勾稽关系) leave exactly one way to read it, that reading is taken and
 a warning says so; otherwise the row's cells are left empty (null) and a
-warning says why.
+warning says why.  A row whose digits run together (crawled text) is split by
+``index/runs.py``, by the same rules, and for section 3 by the table's column
+rules as well.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from itertools import combinations
 
 from index.cells import Cell, parse_number
 from index.model import Figure, Number, Table
+from index.runs import Rule, make_run, split_row, split_table
 from index.template import (
     AMOUNT_COLUMNS,
     APPLICANT_COLUMNS,
     APPLICATION_ROWS,
+    BALANCE,
     COLUMNS_2019,
     COLUMNS_2021,
     PROACTIVE_COLUMNS,
     PROACTIVE_HEADINGS,
     PROACTIVE_ITEMS,
+    OUTCOME_ROWS,
     REVIEW_GROUPS,
     REVIEW_RESULTS,
+    ROWS_BY_KEY,
     heading_number,
     rows_for,
 )
 
-# A sum rule over the cells of one row: cells[total] == sum(cells[parts]).
-Rule = tuple[tuple[int, ...], int]
 ROW_TOTAL: list[Rule] = [((0, 1, 2, 3, 4, 5), 6)]  # 总计 = the six applicant columns
 REVIEW_TOTALS: list[Rule] = [((0, 1, 2, 3), 4), ((5, 6, 7, 8), 9), ((10, 11, 12, 13), 14)]
 
@@ -98,18 +103,29 @@ def solve(vec: list[Number | None], j: int, rules: list[Rule]) -> Number | None:
     return None
 
 
-def read_cells(segment: list[Cell], n: int, rules: list[Rule]) -> tuple[list[Figure], str | None]:
+def read_cells(segment: list[Cell], n: int, rules: list[Rule], grid: Collection[int] = ()) -> tuple[list[Figure], str | None]:
     """Read ``n`` figures from the cells printed after a row label.
 
-    Returns the figures and what was irregular about the row (None if nothing).
+    ``grid``: the lines that are full rows of a rectangular table (an
+    HTML or Word table row, as wide as the table's other rows), where a blank
+    cell is a cell wherever it stands.  Returns the figures and what was
+    irregular about the row (None if nothing).
     """
+    runs = [c for c in segment if c.kind == "run"]
+    if runs:
+        figures, problem = split_row(make_run(runs), n, rules)
+        return figures or [Figure(None) for _ in range(n)], problem
     numbers = [c for c in segment if c.is_number]
     if len(numbers) == n:
         return [c.figure() for c in numbers], None
     if len(numbers) < n and numbers:
-        # Blank cells between numbers stand for empty (not applicable) cells.
+        # Blank cells stand for empty (not applicable) cells: between numbers, or,
+        # in a row printed on one line (an HTML or Word table row), anywhere in it.
         first, last = segment.index(numbers[0]), segment.index(numbers[-1])
         window = segment[first : last + 1]
+        line = [c for c in segment if c.line == numbers[-1].line]
+        if len(window) != n and line[0].line in grid and all(c in line for c in numbers) and len(line) >= n and all(c.kind == "blank" for c in line[:-n]):
+            window = line[-n:]  # before the cells: the blanks a label's colspan leaves
         if len(window) == n:
             return [c.figure() for c in window], "空白单元格按“不适用”（空值）读取"
     return reconcile(numbers, n, rules)
@@ -210,6 +226,7 @@ def template_from_rows(rows: set[str], year: int | None) -> str | None:
 
 
 def read_applications(cells: list[Cell], template: str | None, year: int | None = None) -> TableRead | None:
+    """Read the section-3 table; ``template`` (from section 2's columns) and ``year`` break ties only."""
     start = find_applications_start(cells)
     if start is None:
         return None
@@ -237,21 +254,81 @@ def read_applications(cells: list[Cell], template: str | None, year: int | None 
 
     # 2019: "（六）其他处理" carries the numbers itself; 2021: its sub-row "3.其他" does.
     out = TableRead({}, cells[start].start, end, labels=set(segments))
-    template = template or template_from_rows(set(segments), year) or "2021"
+    # the table's own rows decide; the section-2 columns (``template``) and the year only when they cannot
+    template = template_from_rows(set(segments), None) or template or template_from_rows(set(), year) or "2021"
     out.template = template
     problems: list[tuple[str, str]] = []
+    for key in realign(segments, [r.key for r in rows_for(template)]):
+        problems.append((ROWS_BY_KEY[key].label_for(template), "数字印在相邻行的行名旁（PDF 文本错行），按行序分回两行（两行各自合计成立）"))
+    split = split_runs(segments, template)
+    grid = grid_lines(cells, [c for seg in segments.values() for c in seg if c.is_number])
     for row in rows_for(template):
         if row.key not in segments:
             out.table[row.key] = {col: Figure(None) for col in APPLICANT_COLUMNS}
             problems.append((row.label_for(template), "未找到该行，各单元格留空"))
             continue
-        figures, problem = read_cells(segments[row.key], len(APPLICANT_COLUMNS), ROW_TOTAL)
+        if row.key in split:
+            found, problem = split[row.key]
+            figures = found or [Figure(None) for _ in APPLICANT_COLUMNS]
+        else:
+            figures, problem = read_cells(segments[row.key], len(APPLICANT_COLUMNS), ROW_TOTAL, grid)
         out.table[row.key] = dict(zip(APPLICANT_COLUMNS, figures))
         if problem:
             problems.append((row.label_for(template), problem))
         out.rows.append(RowSpan(f"applications.{row.key}", *row_span(label_cells[row.key], figures)))
     out.warnings = grouped(problems, "第三部分")
     return out
+
+
+def grid_lines(cells: list[Cell], numbers: list[Cell]) -> set[int]:
+    """The lines holding ``numbers``, if they are all as wide (in cells): the rows of a rectangular table.
+
+    HTML and Word tables come out so (a merged or blank cell is an empty cell);
+    text whose rows lost cells does not, and its blanks are not cells.
+    """
+    width = Counter(c.line for c in cells)
+    lines = {c.line for c in numbers}
+    return lines if len({width[line] for line in lines}) == 1 else set()
+
+
+def realign(segments: dict[str, list[Cell]], keys: list[str]) -> list[str]:
+    """Give back numbers that PDF text printed beside the next or previous row's label.
+
+    pdfplumber orders lines by height: a tall label (a long one wrapped over
+    three lines, or a group label such as "（三）不予公开" centred on its
+    sub-rows) can put one row's numbers after the next row's label, so that
+    row comes with none and its neighbour with twice a row's count.  The
+    numbers go back in reading order, and only if each half keeps its own
+    row's sum.  Returns the rows that were realigned.
+    """
+    n = len(APPLICANT_COLUMNS)
+    moved: list[str] = []
+    present = [k for k in keys if k in segments]
+    for a, b in zip(present, present[1:]):
+        numbers_a = [c for c in segments[a] if c.kind == "value"]
+        numbers_b = [c for c in segments[b] if c.kind == "value"]
+        if not numbers_a and len(numbers_b) == 2 * n and len(numbers_b) == len([c for c in segments[b] if c.is_number]):
+            both = numbers_b
+        elif not numbers_b and len(numbers_a) == 2 * n and len(numbers_a) == len([c for c in segments[a] if c.is_number]):
+            both = numbers_a
+        else:
+            continue
+        halves = (both[:n], both[n:])
+        values = [[parse_number(c.text) for c in half] for half in halves]
+        if all(None not in v and satisfies(v, ROW_TOTAL) for v in values):  # type: ignore[arg-type]
+            segments[a], segments[b] = halves[0], halves[1]
+            moved += [a, b]
+    return moved
+
+
+def split_runs(segments: dict[str, list[Cell]], template: str) -> dict[str, tuple[list[Figure] | None, str | None]]:
+    """Section-3 rows printed as digit runs, split together: by each row's sum, then the columns'."""
+    keys = [r.key for r in rows_for(template)]
+    runs = {k: make_run([c for c in segments[k] if c.kind == "run"]) for k in keys if any(c.kind == "run" for c in segments.get(k, []))}
+    if not runs:
+        return {}
+    outcomes = tuple(k for k in OUTCOME_ROWS if k in keys)
+    return split_table(runs, len(APPLICANT_COLUMNS), ROW_TOTAL, [BALANCE, (("processed_total",), outcomes)])
 
 
 # ------------------------------------------------------------------ section 4
@@ -273,17 +350,23 @@ def read_review_litigation(cells: list[Cell]) -> TableRead | None:
     if start is None:
         return None
     segment: list[Cell] = []
-    for c in cells[start + 1 :]:
+    for i, c in enumerate(cells[start + 1 :], start + 1):
         if c.kind == "text":
             if segment or is_heading(c) or is_prose(c):
                 break  # header cells come first; text after the numbers ends the table
             continue
+        if c.is_number and not segment:  # blank cells opening the numbers' row are cells too
+            j = i
+            while j > start + 1 and cells[j - 1].kind == "blank" and cells[j - 1].line == c.line:
+                j -= 1
+            segment.extend(cells[j:i])
         if c.is_number or segment:
             segment.append(c)
-    while segment and segment[-1].kind == "blank":
+    last_line = max((c.line for c in segment if c.is_number), default=-1)
+    while segment and segment[-1].kind == "blank" and segment[-1].line != last_line:
         segment.pop()
     columns = [(g, r) for g in REVIEW_GROUPS for r in REVIEW_RESULTS]
-    figures, problem = read_cells(segment, len(columns), REVIEW_TOTALS)
+    figures, problem = read_cells(segment, len(columns), REVIEW_TOTALS, grid_lines(cells, [c for c in segment if c.is_number]))
     table: Table = {g: {} for g in REVIEW_GROUPS}
     for (g, r), f in zip(columns, figures):
         table[g][r] = f

@@ -120,6 +120,8 @@ ROWS_BY_KEY = {r.key: r for r in APPLICATION_ROWS}
 
 # The outcome rows (一)…(六) whose sum is (七)总计.
 OUTCOME_ROWS = [r.key for r in APPLICATION_ROWS[2:-2]]
+# 勾稽关系 per column: 本年新收 + 上年结转 = （七）总计 + 结转下年度继续办理 (the table prints it).
+BALANCE = (("new_received", "carried_over"), ("processed_total", "carried_forward"))
 
 # ---------------------------------------------------------------- section 4: 复议诉讼
 

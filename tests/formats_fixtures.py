@@ -368,6 +368,61 @@ def html_page(name: str) -> bytes:
     return _portal(blocks[0].text, "\n".join(parts), _site(name)).encode("gbk")
 
 
+# --- crawled text -------------------------------------------------------------------
+
+
+def crawled_text(name: str, *, header: bool = True, narrative_lines: bool = False, spaced: bool = False, rows_on_lines: bool = False) -> str:
+    """The report as a web crawler saves the portal page.
+
+    A header block (``标题:``, ``发布时间:`` … ``==== 正文 ====``), then the page
+    body flattened: the whole body on one line (or, with ``narrative_lines``,
+    the narrative keeping its line breaks and each table on one line), table
+    cells run together with no separator (``spaced``: one space after each
+    cell, as some crawlers leave; ``rows_on_lines``: each table row on a line
+    of its own, its cells still run together).
+    """
+    blocks = document(name)
+    joiner = " " if spaced else ""
+    body = []
+    for b in blocks[1:]:
+        if b.kind == "table":
+            rows = [joiner.join(cell.text for cell in row) for row in b.rows or []]
+            body.append(("\n" if rows_on_lines else joiner).join(rows))
+        else:
+            body.append(b.text)
+    lines = ["\n".join(body) if narrative_lines else "".join(body)]
+    if header:
+        lines = [
+            f"标题: {blocks[0].text}",
+            "发布时间: 2024-01-20 09:30",
+            "文号: ",
+            "发布机构: ",
+            "栏目: 政府信息公开年报",
+            f"原文链接: https://www.example.gov.cn/zwgk/ndbg/{name}.htm",
+            f"本地目录: zwgk/ndbg/{name}",
+            "页面链接与图片详见 links.tsv(同目录)",
+            "==================== 正文 ====================",
+            *lines,
+        ]
+    else:
+        lines.insert(0, blocks[0].text)
+    return "\n".join(lines)
+
+
+def run_together_is_undecidable(name: str) -> set[str]:
+    """Section-2 items no reader could split with their cells run together.
+
+    An item of two or more cells printed with more digits than cells has no
+    sum rule to part them (654-467187 may be 654/-467/187 or 654/-46/7187).
+    """
+    out = set()
+    for item, cells in (expected(name)["proactive"] or {}).items():
+        printed = "".join(fmt(v, k) for k, v in cells.items())
+        if len(cells) > 1 and sum(ch.isdigit() for ch in printed) > len(cells):
+            out.add(item)
+    return out
+
+
 @functools.cache
 def attachment_page() -> bytes:
     """A portal page that only announces the report and links to it as a PDF."""

@@ -4,7 +4,9 @@ Every reader returns an :class:`Extracted`: the report's text, with tables laid
 out the way a Word export lays them out (one table row per line, cells separated
 by tabs, a merged cell printed once and left blank where it spans), so that one
 table parser (``index/tables.py``) reads every format.  ``marks`` record where
-each page (PDF) or element (HTML, DOCX) begins, for provenance.
+each page (PDF) or element (HTML, DOCX) begins, for provenance.  Crawled text
+(``crawled.py``) cannot separate its cells: it puts each table row's digits in
+one cell and says so with ``run_together``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ class Extracted:
     format: str  # "txt" | "html" | "docx" | "pdf"
     encoding: str | None = None
     marks: list[Mark] = field(default_factory=list)
+    # Table cells run together with no separator (crawled text): a row's digits
+    # are one cell, split by the table's arithmetic (index/runs.py).
+    run_together: bool = False
+    posted: str | None = None  # ISO date the page says it was posted (a crawler's header), if any
 
     def mark_at(self, offset: int) -> Mark | None:
         """The last mark at or before ``offset``."""

@@ -46,7 +46,10 @@ logging.getLogger("pdfminer").setLevel(logging.ERROR)
 MIN_CHARS_PER_PAGE = 20  # fewer non-space characters than this on average: a scan
 # a line that starts like a heading or list item begins a paragraph, wherever it stands
 NEW_PARAGRAPH = re.compile(r"^([一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.．、](?!\d)|第[一二三四五六七八九十\d]+[章节条部分])")
-PAGE_NUMBER = re.compile(r"^[-—–\s]*(第\s*)?\d{1,4}\s*页?\s*([/／共]\s*\d{1,4}\s*页?)?[-—–\s]*$")
+DASH = "-—–－―─"
+PAGE_NUMBER = re.compile(rf"^[{DASH}\s]*(第\s*)?\d{{1,4}}\s*页?\s*([/／共]\s*\d{{1,4}}\s*页?)?[{DASH}\s]*$")
+# "- 1 -" sharing a line with text (a header or footer on the same baseline as a title or signature)
+PAGE_NUMBER_AROUND = re.compile(rf"^[{DASH}]\s*\d{{1,4}}\s*[{DASH}]\s*(?=\S)|(?<=\S)\s*[{DASH}]\s*\d{{1,4}}\s*[{DASH}]$")
 
 
 def cell(value: str | None) -> str:
@@ -125,7 +128,7 @@ class Writer:
         marked = False
         for i, (_, kind, payload) in enumerate(items):
             if kind == "line":
-                text = SPACES.sub(" ", payload["text"]).strip()
+                text = PAGE_NUMBER_AROUND.sub("", SPACES.sub(" ", payload["text"]).strip())
                 size = max(payload["bottom"] - payload["top"], 1.0)
                 at_margin = payload["x0"] <= left + size * 0.8
                 # the last line was full: it reached the margin, or the word this line starts with did not fit there

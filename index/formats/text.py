@@ -7,7 +7,7 @@ import codecs
 from charset_normalizer import from_bytes
 
 from index.errors import UnreadableFile
-from index.formats import Extracted
+from index.formats import Extracted, crawled
 
 # Encodings a Chinese government text file plausibly uses.  charset-normalizer
 # sometimes prefers a Korean or Japanese code page for short GBK texts; when the
@@ -95,6 +95,14 @@ def extract(data: bytes) -> Extracted:
         raise UnreadableFile("binary data, not text")
     name = None if any(data.startswith(b) for b, _ in BOMS) else utf16_without_bom(data)
     if name:
-        return Extracted(data.decode(name, errors="replace"), "txt", name)
-    text, encoding = decode(data)
+        text, encoding = data.decode(name, errors="replace"), name
+    else:
+        text, encoding = decode(data)
+    return from_text(text, encoding)
+
+
+def from_text(text: str, encoding: str | None = None) -> Extracted:
+    """Decoded text as a reader's output: a crawler's flattened page is laid out first."""
+    if crawled.is_crawled(text):
+        return crawled.read(text, encoding)
     return Extracted(text, "txt", encoding)
