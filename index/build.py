@@ -44,7 +44,7 @@ from index.sector import sector_of
 INDEX_NAME = "reports"
 LOCK_FILE = "indexer.lock"
 # Bump when parsing changes what a file yields: every file is then parsed again.
-PARSER_VERSION = 2
+PARSER_VERSION = 3
 
 
 class IndexBusy(Exception):

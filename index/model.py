@@ -55,8 +55,9 @@ class Check:
 
     rule: str  # e.g. "balance", "row_total", "outcomes_sum", "review_total"
     ok: bool
-    detail: str  # plain words, in Chinese, naming the cells and the sums
+    detail: str  # plain Chinese: "“自然人”列：本年新收 3 + 上年结转 0 应等于 办理总计 2 + 结转下年度 0，相差 1"
     where: str = ""  # the row/column/group the rule was applied to
+    cells: list[str] = field(default_factory=list)  # contract paths of the figures it compares
 
 
 @dataclass

@@ -24,8 +24,6 @@ from markupsafe import Markup, escape
 from index.model import Check, Figure, Report, Table
 from index.template import (
     APPLICANT_COLUMNS,
-    OUTCOME_ROWS,
-    ROWS_BY_KEY,
     PROACTIVE_COLUMNS,
     PROACTIVE_ITEMS,
     PROACTIVE_LAYOUT,
@@ -139,12 +137,11 @@ class SectionView:
 
 @dataclass
 class FailedCheck:
-    """A broken rule in plain Chinese, and the cells it names (contract paths)."""
+    """A broken rule, numbered: its anchor is ``#check-n``, on its first cell.
+    ``check.detail`` says it in plain Chinese, ``check.cells`` names its cells."""
 
-    n: int  # 1, 2 …: its anchor is ``#check-n``, on its first cell
+    n: int
     check: Check
-    text: str  # 本年新收 3 + 上年结转 0 应等于 办理总计 2 + 结转下年度 0，相差 1
-    cells: list[str]
 
 
 @dataclass
@@ -311,9 +308,9 @@ def document(report: Report, literals: list[str]) -> DocumentView:
             title = f"{numeral(number)}、{section_title(number)}"
             note = "原文中没有找到这一部分的标题，其文字见上一部分。"
             views.insert(at, SectionView(number, f"s{number}", title, None, [], found, note))
-    failed = [explain(report, n, c) for n, c in enumerate((c for c in report.checks if not c.ok), 1)]
+    failed = [FailedCheck(n, c) for n, c in enumerate((c for c in report.checks if not c.ok), 1)]
     _mark_cells([t for v in views for t in v.tables], failed)
-    passed = [explain(report, 0, c).text for c in report.checks if c.ok]
+    passed = [c.detail for c in report.checks if c.ok]
     checks = CheckView(failed, passed, list(report.warnings))
     return DocumentView(preface, views, checks, marker.count)
 
@@ -322,70 +319,16 @@ def section_title(number: int) -> str:
     return SECTIONS.get(number, ("",))[0]
 
 
-# ------------------------------------------------------------------ failed checks, in plain words
+# ------------------------------------------------------------------ failed checks
 #
-# A Check names its rule and the row, column or group it was applied to
-# (``where``, as index/checks.py labels it); from those the cells are found
-# again, to be marked in the table and said with their numbers.
-
-
-def _terms(report: Report, paths: list[tuple[str, str]]) -> list[tuple[str, float, str]]:
-    """(label, value, path) of each printed term; a missing one is left out."""
-    figs = report.figures()
-    return [(label, figs[p].value, p) for label, p in paths if p in figs and figs[p].value is not None]
-
-
-def _sum(terms: list[tuple[str, float, str]], name: str) -> str:
-    """"本年新收 3 + 上年结转 0", or for long sums "（一）至（六）各项之和 4（非零项：予以公开 3）"."""
-    if len(terms) <= 4:
-        return " + ".join(f"{label} {num(v)}" for label, v, _ in terms)
-    total = sum(v for _, v, _ in terms)
-    nonzero = "、".join(f"{label} {num(v)}" for label, v, _ in terms if v)
-    return f"{name} {num(total)}" + (f"（其中不为 0 的：{nonzero}）" if nonzero else "（各项均为 0）")
-
-
-def _sides(report: Report, check: Check) -> tuple[str, list[tuple[str, str]], list[tuple[str, str]], str]:
-    """(where, left terms, right terms, name of a long right-hand sum) as (label, path) pairs."""
-    template = report.template
-    if check.rule in ("balance", "outcomes_sum"):
-        col = next((k for k, v in APPLICANT_COLUMNS.items() if v == check.where), "total")
-        a = f"applications.{{}}.{col}".format
-        where = f"“{check.where}”列"
-        if check.rule == "balance":
-            return (where, [("本年新收", a("new_received")), ("上年结转", a("carried_over"))],
-                    [("办理总计", a("processed_total")), ("结转下年度", a("carried_forward"))], "")  # fmt: skip
-        outcomes = [(ROWS_BY_KEY[k].label_for(template), a(k)) for k in OUTCOME_ROWS]
-        return where, [("（七）总计", a("processed_total"))], outcomes, "（一）至（六）各项办理结果之和"
-    if check.rule == "row_total":
-        key = next((r.key for r in rows_for(template or "2021") if r.label_for(template) == check.where), None)
-        key = key or next((k for k, r in ROWS_BY_KEY.items() if r.label == check.where), "")
-        parts = [(label, f"applications.{key}.{c}") for c, label in APPLICANT_COLUMNS.items() if c != "total"]
-        return f"“{check.where}”行", [("总计", f"applications.{key}.total")], parts, "六类申请人之和"
-    if check.rule == "review_total":
-        group = next((k for k, v in REVIEW_GROUPS.items() if v == check.where), "")
-        parts = [(label, f"review_litigation.{group}.{r}") for r, label in REVIEW_RESULTS.items() if r != "total"]
-        return check.where, [("总计", f"review_litigation.{group}.total")], parts, "四类结果之和"
-    return check.where, [], [], ""
-
-
-def explain(report: Report, n: int, check: Check) -> FailedCheck:
-    """A check said as "左边 应等于 右边，相差 d" (a passed one: "左边 等于 右边"), with the cells it involves."""
-    where, left, right, name = _sides(report, check)
-    lt, rt = _terms(report, left), _terms(report, right)
-    if not lt or not rt:  # a rule this page does not know: the checker's own words
-        return FailedCheck(n, check, check.detail, [])
-    diff = abs(sum(v for _, v, _ in lt) - sum(v for _, v, _ in rt))
-    if check.ok:
-        text = f"{where}：{_sum(lt, '')} 等于 {_sum(rt, name)}"
-    else:
-        text = f"{where}：{_sum(lt, '')} 应等于 {_sum(rt, name)}，相差 {num(diff)}"
-    return FailedCheck(n, check, text, [p for _, _, p in lt + rt])
+# Each Check says itself in plain Chinese and names the cells it compares
+# (index/checks.py); here they are numbered and marked in the tables.
 
 
 def _mark_cells(tables: list[TableView], failed: list[FailedCheck]) -> None:
     by_key = {c.key: c for t in tables for r in t.rows for c in r.cells if c.key}
     for f in failed:
-        shown = [by_key[p] for p in f.cells if p in by_key]
+        shown = [by_key[p] for p in f.check.cells if p in by_key]
         for c in shown:
             c.checks.append(f.n)
         if shown:
