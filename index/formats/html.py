@@ -41,7 +41,7 @@ from bs4.element import NavigableString, PreformattedString, Tag
 
 from index.errors import NotAReport, UnreadableFile
 from index.formats import CJK, SPACES, Extracted, Mark, join_cjk
-from index.formats.text import BOMS
+from index.formats.text import BOMS, replaced_warning
 from index.formats.text import decode as detect_and_decode
 
 # --- encoding ---------------------------------------------------------------
@@ -51,12 +51,12 @@ XML_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9_.:-]+)
 GB_NAMES = {"gbk", "gb2312", "gb_2312", "gb_2312-80", "x-gbk", "cp936", "euc-cn", "csgb2312", "gb18030", "x-euc-cn"}
 
 
-def decode_page(data: bytes) -> tuple[str, str]:
-    """The page's text and the encoding it was read with."""
+def decode_page(data: bytes) -> tuple[str, str, int]:
+    """The page's text, the encoding it was read with, and how many bad bytes were replaced."""
     if any(data.startswith(bom) for bom, _ in BOMS):
         return detect_and_decode(data)
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8"), "utf-8", 0
     except UnicodeDecodeError:
         pass
     head = data[:8192]
@@ -69,8 +69,9 @@ def decode_page(data: bytes) -> tuple[str, str]:
             codecs.lookup(name)
             text = data.decode(name, errors="replace")
             # a few bad bytes (a page cut off mid-character) do not make the label wrong
-            if text.count("\ufffd") <= max(2, len(data) // 1000):
-                return text, name
+            bad = text.count("\ufffd")
+            if bad <= max(2, len(data) // 1000):
+                return text, name, bad
         except LookupError:
             pass  # unknown label: tell the encoding from the bytes
     return detect_and_decode(data)
@@ -370,7 +371,7 @@ def extract(data: bytes) -> Extracted:
 
 
 def read_page(data: bytes) -> Extracted:
-    text, encoding = decode_page(data)
+    text, encoding, bad = decode_page(data)
     soup = BeautifulSoup(text, "lxml")
     page_title = clean(soup.title.get_text()) if soup.title else ""
     body = soup.body or soup
@@ -396,7 +397,10 @@ def read_page(data: bytes) -> Extracted:
     if title and title.replace(" ", "") not in first.replace(" ", ""):
         blocks.insert(0, ("p", title))
 
-    return assemble(blocks, encoding)
+    extracted = assemble(blocks, encoding)
+    if bad:
+        extracted.warnings.append(replaced_warning(bad, encoding))
+    return extracted
 
 
 def text_size(blocks: list[tuple[str, object]]) -> int:

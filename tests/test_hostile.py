@@ -1,0 +1,150 @@
+"""Hostile and damaged files (issue 13): each is refused with the limit it hit, or read with a warning.
+
+No test here times anything: each asserts the reason a file was refused, or
+that a file that is read comes back with its text, and that the work is bounded
+by construction (a depth, a size, a count).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES
+
+from index.build import build_index
+from index.errors import UnreadableFile
+from index.parse import parse_bytes, parse_file
+from index.read import extract, find_files, read_bytes
+
+TEXT = SAMPLES[0].read_text(encoding="utf-8")
+AGENCY = "卫滨区应急管理局"
+
+
+# --- item 8: a few bad bytes ------------------------------------------------------
+
+
+def with_stray_byte(encoding: str) -> bytes:
+    marker = "一、总体情况"
+    return TEXT.encode(encoding).replace(marker.encode(encoding), marker.encode(encoding) + b"\xff", 1)
+
+
+@pytest.mark.parametrize(
+    ("what", "data", "encoding", "bad"),
+    [
+        ("UTF-8, last character cut off", (TEXT + "。").encode("utf-8")[:-1], "utf-8", 2),
+        ("UTF-8, a stray 0xFF", with_stray_byte("utf-8"), "utf-8", 1),
+        ("GBK, a stray 0xFF", with_stray_byte("gbk"), "gb18030", 1),
+        ("GBK, last character cut off", (TEXT + "。").encode("gbk")[:-1], "gb18030", 1),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) > 12 else "",
+)
+def test_a_text_with_a_few_bad_bytes_is_read_with_a_warning(what, data, encoding, bad):
+    extracted = extract(data, "report.txt")
+    assert extracted.encoding == encoding
+    assert extracted.text.count("\ufffd") == bad
+    report = parse_bytes(data, "report.txt")
+    assert report.agency == AGENCY and report.applications is not None
+    assert [w for w in report.warnings if "字节" in w] == [f"文本有 {bad} 个字节不是有效的 {encoding.upper()} 编码，已替换为“\ufffd”"]
+
+
+def test_a_clean_file_gets_no_bad_byte_warning():
+    for data in (TEXT.encode("utf-8"), TEXT.encode("gbk")):
+        assert not [w for w in parse_bytes(data, "report.txt").warnings if "字节" in w]
+
+
+def test_many_bad_bytes_still_mean_another_encoding():
+    # GBK text is almost never valid UTF-8: it is not read as UTF-8 "with replacements"
+    extracted = extract(TEXT.encode("gbk"), "report.txt")
+    assert extracted.encoding == "gb18030" and "\ufffd" not in extracted.text
+
+
+# --- item 3: only regular files, never more than the cap ---------------------------
+
+
+def test_a_named_pipe_swapped_in_after_listing_is_refused_not_waited_on(tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    report = folder / "report.txt"
+    report.write_text(TEXT, encoding="utf-8")
+    listed = find_files([folder])
+    report.unlink()
+    os.mkfifo(report)  # no writer: reading it the ordinary way would wait for ever
+    with pytest.raises(UnreadableFile, match="not a regular file \\(a named pipe\\)"):
+        read_bytes(report)
+    summary = build_index([folder], tmp_path / "ix", files=listed)
+    assert summary.failed == [(str(report.resolve()), "not a regular file (a named pipe): only regular files are read")]
+
+
+def test_a_device_behind_a_link_is_refused(tmp_path):
+    link = tmp_path / "report.txt"
+    link.symlink_to("/dev/zero")  # endless: reading it to the end would never end
+    with pytest.raises(UnreadableFile, match="character device"):
+        parse_file(link)
+
+
+def test_a_file_larger_than_it_said_is_cut_at_the_cap(tmp_path, monkeypatch):
+    import index.read
+
+    f = tmp_path / "growing.txt"
+    f.write_bytes(b"x" * 5000)
+    monkeypatch.setattr(index.read, "SIZE_LIMITS", {"txt": 1000, "html": 1000, "docx": 1000, "pdf": 1000})
+    # fstat says 5000 > 1000: refused before reading
+    with pytest.raises(UnreadableFile, match="too large"):
+        read_bytes(f)
+    # a file whose size the system does not know (procfs says 0) is read only up to the cap
+    real_fstat = os.fstat
+    monkeypatch.setattr(os, "fstat", lambda fd: os.stat_result((*real_fstat(fd)[:6], 0, *real_fstat(fd)[7:])))
+    with pytest.raises(UnreadableFile, match="more than"):
+        read_bytes(f)
+
+
+# --- item 10: a folder that cannot be listed is reported ---------------------------
+
+
+def test_a_folder_that_cannot_be_listed_is_reported_not_skipped(tmp_path, monkeypatch):
+    folder = tmp_path / "reports"
+    locked = folder / "2023"
+    locked.mkdir(parents=True)
+    (folder / "a.txt").write_text(TEXT, encoding="utf-8")
+    (locked / "b.txt").write_text(TEXT, encoding="utf-8")
+    locked.chmod(0)
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # root reads a mode-000 folder anyway: refuse as the kernel would anyone else
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    try:
+        assert find_files([folder]) == [locked, folder / "a.txt"]
+        monkeypatch.setattr(os, "open", _refusing(os.open, locked))
+        with pytest.raises(UnreadableFile, match="cannot read folder: Permission denied"):
+            parse_file(locked)
+    finally:
+        locked.chmod(0o755)
+
+
+def _refusing(real_open, path: Path):
+    def fake_open(p, flags, *args):
+        if Path(p) == path:
+            raise PermissionError(13, "Permission denied", os.fspath(p))
+        return real_open(p, flags, *args)
+
+    return fake_open
+
+
+def test_a_folder_given_as_a_file_is_refused(tmp_path):
+    with pytest.raises(UnreadableFile, match="cannot read folder: not a file"):
+        read_bytes(tmp_path)
+
+
+def test_symlink_loops_and_links_to_folders_are_not_followed(tmp_path):
+    folder = tmp_path / "reports"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "a.txt").write_text(TEXT, encoding="utf-8")
+    (folder / "sub" / "loop").symlink_to(folder)
+    (folder / "elsewhere").symlink_to(tmp_path)
+    assert find_files([folder]) == [folder / "sub" / "a.txt"]
