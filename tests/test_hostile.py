@@ -148,3 +148,57 @@ def test_symlink_loops_and_links_to_folders_are_not_followed(tmp_path):
     (folder / "sub" / "loop").symlink_to(folder)
     (folder / "elsewhere").symlink_to(tmp_path)
     assert find_files([folder]) == [folder / "sub" / "a.txt"]
+
+
+# --- item 3: DOCX zip bombs ------------------------------------------------------
+
+
+def repacked_docx(extra: dict[str, bytes] | None = None, replace: dict[str, bytes] | None = None) -> bytes:
+    import io
+    import zipfile
+
+    import formats_fixtures as fx
+
+    good = zipfile.ZipFile(io.BytesIO(fx.docx_file(fx.NAMES[0])))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in good.infolist():
+            z.writestr(item.filename, (replace or {}).get(item.filename, good.read(item)), zipfile.ZIP_DEFLATED)
+        for name, blob in (extra or {}).items():
+            z.writestr(name, blob, zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
+def test_a_docx_part_that_inflates_a_thousandfold_is_refused_before_inflating():
+    data = repacked_docx(extra={"word/media/image1.png": bytes(30 * 1024 * 1024)})
+    assert len(data) < 200_000  # 30 MB of zeros packs into a few tens of KB
+    with pytest.raises(UnreadableFile, match=r"DOCX part word/media/image1\.png inflates \d+-fold \(limit 200\): a zip bomb"):
+        extract(data, "report.docx")
+
+
+def test_docx_caps_on_what_the_package_inflates_to(monkeypatch):
+    from index.formats import docx
+
+    data = repacked_docx()
+    assert "政府信息公开" in extract(data, "report.docx").text  # within the caps: read
+    document_size = len(__import__("zipfile").ZipFile(__import__("io").BytesIO(data)).read("word/document.xml"))
+    monkeypatch.setattr(docx, "MAX_XML_PART", document_size - 1)
+    with pytest.raises(UnreadableFile, match=r"DOCX part word/document\.xml inflates to \d+ MB"):
+        extract(data, "report.docx")
+    monkeypatch.setattr(docx, "MAX_UNZIPPED", document_size)
+    with pytest.raises(UnreadableFile, match=r"DOCX inflates to \d+ MB \(limit \d+ MB\)"):
+        extract(data, "report.docx")
+
+
+def test_a_docx_part_that_lies_about_its_size_is_cut_there_and_refused():
+    import struct
+
+    data = bytearray(repacked_docx())
+    name = b"word/document.xml"
+    entry = data.rfind(b"PK\x01\x02", 0, data.rfind(name))  # its central directory entry
+    local = data.rfind(b"PK\x03\x04", 0, data.find(name))
+    declared = struct.unpack_from("<I", data, entry + 24)[0]
+    for offset in (entry + 24, local + 22):  # uncompressed size: a tenth of the truth
+        struct.pack_into("<I", data, offset, declared // 10)
+    with pytest.raises(UnreadableFile, match="corrupt DOCX: bad zip archive \\(Bad CRC-32"):
+        extract(bytes(data), "report.docx")
