@@ -100,7 +100,8 @@ def _piece_cells(piece: str, offset: int, lineno: int) -> list[Cell]:
     tail: list[Cell] = []
     while tokens and classify(tokens[-1][0]) != "text":
         word, a, b = tokens.pop()
-        tail.insert(0, Cell(word, a, b, lineno, classify(word)))
+        tail.append(Cell(word, a, b, lineno, classify(word)))
+    tail.reverse()
     if not tokens:
         return tail
     a, b = tokens[0][1], tokens[-1][2]

@@ -14,8 +14,8 @@ import pytest
 from conftest import SAMPLES
 
 from index.build import build_index
-from index.errors import UnreadableFile
-from index.parse import parse_bytes, parse_file
+from index.errors import NotAReport, UnreadableFile
+from index.parse import parse_bytes, parse_file, parse_text
 from index.read import extract, find_files, read_bytes
 
 TEXT = SAMPLES[0].read_text(encoding="utf-8")
@@ -202,3 +202,134 @@ def test_a_docx_part_that_lies_about_its_size_is_cut_there_and_refused():
         struct.pack_into("<I", data, offset, declared // 10)
     with pytest.raises(UnreadableFile, match="corrupt DOCX: bad zip archive \\(Bad CRC-32"):
         extract(bytes(data), "report.docx")
+
+
+# --- item 3: HTML nesting and size -------------------------------------------------
+
+
+def html_page(body: str) -> bytes:
+    return f'<html><head><meta charset="utf-8"><title>t</title></head><body>{body}</body></html>'.encode()
+
+
+def nested(depth: int) -> bytes:
+    return html_page("<div>" * depth + "<p>" + "本机关认真贯彻落实政府信息公开条例。" * 60 + "</p>" + "</div>" * depth)
+
+
+@pytest.fixture
+def node_visits(monkeypatch):
+    """How many nodes bs4 walks over (every subtree search, text gathering and walk goes through ``descendants``)."""
+    from bs4.element import Tag
+
+    count = {"n": 0}
+    walk = Tag.descendants.fget
+
+    def counted(self):
+        for node in walk(self):
+            count["n"] += 1
+            yield node
+
+    monkeypatch.setattr(Tag, "descendants", property(counted))
+    return count
+
+
+def test_html_nested_past_the_depth_limit_is_read_as_text_in_linear_work(node_visits):
+    from index.formats import html
+
+    depth = 20_000
+    extracted = html.extract(nested(depth))
+    assert "本机关认真贯彻落实政府信息公开条例。" in extracted.text
+    assert extracted.warnings == [f"网页嵌套超过 {html.MAX_DEPTH} 层：更深处的内容按纯文本读取，其中的表格不分单元格"]
+    # measured once, not once per level: the old walk visited ~depth²/2 = 200 000 000 nodes here
+    assert node_visits["n"] < 2 * depth
+
+
+def test_deep_subtrees_keep_their_text_in_order_and_their_blocks_on_lines():
+    from bs4 import BeautifulSoup
+
+    from index.formats import html
+
+    deep = "<span>" * (html.MAX_DEPTH + 5)
+    soup = BeautifulSoup(f"<body>{deep}<p>第一段</p><script>var x</script><div><b>第二</b>段<br>第三段</div></body>", "lxml")
+    assert html.flatten_deep(soup) == 1
+    depth, node = 0, soup.find("p") or soup.find("br")
+    while node.parent is not None:
+        depth, node = depth + 1, node.parent
+    assert depth <= html.MAX_DEPTH + 1
+    walker = html.Walker()
+    walker.walk(soup.body)
+    walker.flush()
+    assert [text for _, text in walker.blocks] == ["第一段", "第二段", "第三段"]
+
+
+def test_a_page_nested_within_the_limit_is_read_as_before():
+    from index.formats import html
+
+    extracted = html.extract(nested(html.MAX_DEPTH - 10))
+    assert "本机关认真贯彻落实政府信息公开条例。" in extracted.text and extracted.warnings == []
+
+
+def test_an_html_page_of_too_many_elements_is_refused_before_building_a_tree(node_visits):
+    from index.formats import html
+
+    with pytest.raises(UnreadableFile, match=rf"HTML page of {html.MAX_ELEMENTS + 1 + 5} elements \(limit {html.MAX_ELEMENTS}\)"):
+        html.extract(html_page("<b></b>" * (html.MAX_ELEMENTS + 1)))  # and html, head, meta, title, body
+    assert node_visits["n"] == 0
+
+
+def test_a_huge_rowspan_is_clipped_not_converted_whole():
+    from index.formats import html
+
+    table = f'<table><tr><td rowspan="{"9" * 5000}">甲</td><td colspan="{"9" * 5000}">乙</td></tr><tr><td>1</td></tr></table>'
+    text = html.extract(html_page("<div><p>" + "正文段落。" * 200 + "</p>" + table + "</div>")).text
+    assert "甲\t乙" in text
+
+
+# --- item 3: one file, one pathological line ---------------------------------------
+
+MB = 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "一" * MB,
+        "1" * MB,
+        "1 " * (MB // 2),
+        "（一）" * (MB // 3),
+        "一、" * (MB // 2),
+        "2023 年" * (MB // 6),
+        "[bookmark:" * (MB // 10),
+        "电话1" + "- " * (MB // 2),
+        "a" * MB + "@",
+        "http://" + "a" * MB,
+        "1\t" * (MB // 2),
+    ],
+    ids=["one character", "digits", "digits and spaces", "（一）", "一、", "2023 年", "[bookmark:", "电话 and dashes", "no @", "one URL", "cells"],
+)
+def test_a_megabyte_of_one_pattern_is_refused_as_no_report(text):
+    # each of these took minutes (a regex or a list tried once per character) before it was made linear
+    with pytest.raises(NotAReport, match="not a government information-disclosure annual report"):
+        parse_text(text)
+
+
+def test_a_report_with_a_megabyte_line_is_read():
+    report = parse_text(TEXT + "\n" + "无其他需报告事项" + "。" * MB + "\n")
+    assert report.agency == AGENCY and report.applications is not None
+    assert len(report.text) > MB
+
+
+def test_a_table_cell_of_five_thousand_digits_is_no_number():
+    row = "(一) 予以公开\t0\t0\t0\t0\t0\t0\t0"
+    report = parse_text(TEXT.replace(row, "(一) 予以公开\t" + "1" * 5000 + "\t0\t0\t0\t0\t0\t0"))
+    assert all(f.value is None for f in report.applications["disclosed"].values())
+
+
+def test_a_crawled_row_of_a_megabyte_of_digits_is_left_empty_with_a_warning():
+    import formats_fixtures as fx
+
+    text = fx.crawled_text(fx.NAMES[0])
+    start = text.index("本年新收政府信息公开申请数量") + len("本年新收政府信息公开申请数量")
+    end = start + len(text[start:]) - len(text[start:].lstrip("0123456789 "))
+    report = parse_text(text[:start] + "1" * MB + text[end:])
+    assert all(f.value is None for f in report.applications["new_received"].values())
+    assert any("本年新收" in w for w in report.warnings)
