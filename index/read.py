@@ -150,6 +150,11 @@ def read_file(path: str | Path, data: bytes | None = None) -> tuple[Extracted, S
     return extracted, source
 
 
+def shown(path: str | Path) -> str:
+    """A path as printable text: bytes of a name that are not UTF-8 (a GBK name from an archive) as ``\\xb1``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 # Files worth opening when walking a folder: what we read, and what we can at
 # least name as unsupported (a researcher's download folder has both).
 READABLE_SUFFIX = {".txt", ".text", ".htm", ".html", ".shtml", ".xhtml", ".docx", ".pdf", ""}

@@ -333,3 +333,36 @@ def test_a_crawled_row_of_a_megabyte_of_digits_is_left_empty_with_a_warning():
     report = parse_text(text[:start] + "1" * MB + text[end:])
     assert all(f.value is None for f in report.applications["new_received"].values())
     assert any("本年新收" in w for w in report.warnings)
+
+
+# --- item 1, reader side: a file name that is not UTF-8 ------------------------------
+
+
+def test_parse_and_check_cope_with_a_gbk_file_name(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    folder = os.fsencode(tmp_path)
+    good = os.path.join(folder, "报告".encode("gbk") + b".txt")  # as unzipped from a Chinese archive
+    empty = os.path.join(folder, "空".encode("gbk") + b".txt")
+    with open(good, "wb") as f:
+        f.write(TEXT.encode("utf-8"))
+    open(empty, "wb").close()
+    nianbao = [sys.executable, "-m", "nianbao"]
+
+    parsed = subprocess.run([*nianbao, "parse", "--json", "--no-text", good], capture_output=True, timeout=300)
+    assert parsed.returncode == 0, parsed.stderr
+    data = json.loads(parsed.stdout.decode("utf-8"))  # valid UTF-8 JSON, the name's bytes escaped
+    assert data["agency"] == AGENCY
+    assert os.fsencode(data["source"]["path"]) == good
+
+    refused = subprocess.run([*nianbao, "parse", empty], capture_output=True, timeout=300)
+    assert refused.returncode == 1 and b"Traceback" not in refused.stderr
+    assert refused.stderr.decode("utf-8").strip() == f"error: {os.fsdecode(folder)}/\\xbf\\xd5.txt: empty file"
+
+    checked = subprocess.run([*nianbao, "check", folder], capture_output=True, timeout=300)
+    assert checked.returncode == 1 and b"Traceback" not in checked.stderr
+    lines = checked.stdout.decode("utf-8").splitlines()
+    assert [line.split()[1:] for line in lines[:-1]] == [["error", "empty", "file"]]
+    assert lines[-1].startswith("2 files: 1 parsed, 1 failed")
