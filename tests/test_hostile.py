@@ -366,3 +366,35 @@ def test_parse_and_check_cope_with_a_gbk_file_name(tmp_path):
     lines = checked.stdout.decode("utf-8").splitlines()
     assert [line.split()[1:] for line in lines[:-1]] == [["error", "empty", "file"]]
     assert lines[-1].startswith("2 files: 1 parsed, 1 failed")
+
+
+# --- item 3: PDF bounds ---------------------------------------------------------------
+
+
+def test_a_pdf_longer_than_any_report_is_refused_before_its_pages_are_read():
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    from index.formats import pdf
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    for _ in range(pdf.MAX_PAGES + 1):
+        c.drawString(72, 720, "page")
+        c.showPage()
+    c.save()
+    with pytest.raises(UnreadableFile, match=rf"PDF of {pdf.MAX_PAGES + 1} pages \(limit {pdf.MAX_PAGES}\)"):
+        extract(buf.getvalue(), "long.pdf")
+
+
+def test_a_pdf_page_of_too_many_objects_is_refused(monkeypatch):
+    import formats_fixtures as fx
+
+    from index.formats import pdf
+
+    data = fx.pdf_file(fx.NAMES[0])
+    assert "政府信息公开" in extract(data, "report.pdf").text
+    monkeypatch.setattr(pdf, "MAX_PAGE_OBJECTS", 50)
+    with pytest.raises(UnreadableFile, match=r"PDF page 1 holds \d+ characters and drawn lines \(limit 50\)"):
+        extract(data, "report.pdf")
