@@ -398,3 +398,19 @@ def test_a_pdf_page_of_too_many_objects_is_refused(monkeypatch):
     monkeypatch.setattr(pdf, "MAX_PAGE_OBJECTS", 50)
     with pytest.raises(UnreadableFile, match=r"PDF page 1 holds \d+ characters and drawn lines \(limit 50\)"):
         extract(data, "report.pdf")
+
+
+def test_merged_cells_cannot_blow_a_table_up_to_millions_of_cells():
+    from index.formats import html
+
+    rows = '<tr><td rowspan="1000" colspan="1000">1</td><td>2</td></tr>' * 50  # 50 × 50 000 positions
+    with pytest.raises(UnreadableFile, match=rf"HTML table spans more than {html.MAX_GRID_CELLS} cells"):
+        html.extract(html_page("<div><p>" + "正文段落。" * 200 + f"</p><table>{rows}</table></div>"))
+
+
+def test_chrome_nested_inside_chrome_is_dropped_once():
+    from index.formats import html
+
+    chrome = '<div class="nav">' * 30 + "<a>首页</a>" + "</div>" * 30
+    text = html.extract(html_page(chrome * 50 + "<div><p>" + "本机关认真贯彻落实政府信息公开条例。" * 60 + "</p></div>")).text
+    assert "首页" not in text and "本机关认真贯彻" in text

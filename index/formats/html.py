@@ -210,6 +210,9 @@ def span(cell: Tag, attr: str, limit: int) -> int:
     return max(1, min(n, limit))
 
 
+MAX_GRID_CELLS = 100_000  # the section-3 table has 175; merged cells must not blow a page up to millions
+
+
 def table_grid(table: Tag) -> list[list[str]]:
     """Rows of cells, merged cells expanded: text top-left, "" where the cell spans."""
     rows = own_rows(table)
@@ -220,6 +223,8 @@ def table_grid(table: Tag) -> list[list[str]]:
             while (r, c) in taken:
                 c += 1
             rs, cs = span(cell, "rowspan", len(rows) - r), span(cell, "colspan", 1000)
+            if len(taken) + rs * cs > MAX_GRID_CELLS:
+                raise UnreadableFile(f"HTML table spans more than {MAX_GRID_CELLS} cells (rowspan/colspan): no report table is that large")
             text = cell_text(cell)
             for dr in range(rs):
                 for dc in range(cs):
@@ -334,16 +339,18 @@ def prune(body: Tag) -> None:
         tag.decompose()
     measures = Measures(body)
     total = measures.nonlink_len(body)
-    dropped: set[int] = set()
+    dropped: dict[int, Tag] = {}
     for tag in body.find_all(True):
         if id(tag.parent) in dropped:  # inside an element already dropped
-            dropped.add(id(tag))
+            dropped[id(tag)] = tag
             continue
         hidden = tag.has_attr("hidden") or HIDDEN_STYLE.search(str(tag.get("style") or ""))
         # a wrapper that holds most of the text stays (ASP.NET pages put all in one <form>;
         # some CMSs hide the article until a script shows it)
         if (hidden or looks_like_chrome(tag)) and measures.nonlink_len(tag) < 0.5 * total:
-            dropped.add(id(tag))
+            dropped[id(tag)] = tag
+    for tag in dropped.values():
+        if id(tag.parent) not in dropped:  # the outermost: its subtree goes with it
             tag.decompose()
 
 
