@@ -25,11 +25,12 @@ Quirks of the format and how this reader handles them:
   with tables; a table with a nested table, a single column, or a cell holding
   a long text is layout, and its cells are read as ordinary blocks.
 - **Hostile pages.**  A page of more than :data:`MAX_ELEMENTS` elements is
-  refused before a tree is built (a report page has a few thousand).  Below
-  :data:`MAX_DEPTH` levels of nesting (a report sits 10-40 deep) each
-  element's subtree is read as plain text, its blocks still on lines of their
-  own: the chrome and table heuristics look at an element's whole subtree, so
-  their cost grows with depth, and a page nested 100 000 deep would take hours.
+  refused before a tree is built (a report page has a few thousand).  What
+  is nested deeper than :data:`MAX_DEPTH` levels (a report sits 10-40 deep)
+  is read as plain text, its blocks still on lines of their own: the chrome
+  and table heuristics look at an element's whole subtree, so their cost grows
+  with depth, and a page nested 100 000 deep took hours.  A table whose merged
+  cells span more than :data:`MAX_GRID_CELLS` positions is refused.
 - **Attachments.**  Many portals publish only a short notice linking to the
   report as a PDF/Word file.  Such a page raises :class:`NotAReport` naming the
   attachment, so the user knows to fetch it.
