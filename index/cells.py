@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 from index.model import Figure, Number
 
-VALUE = re.compile(r"^(?P<num>[+-]?\d+(?:,\d{3})*(?:\.\d+)?)(?P<unit>万元|万|元|件|个|条|项|次|%)?$")
+# At most 15 digits before the point: no count or amount in a report is larger, and
+# a longer run of digits (Python refuses int() past 4 300 of them) is no number.
+VALUE = re.compile(r"^(?P<num>[+-]?(?:\d{1,3}(?:,\d{3}){1,4}|\d{1,15})(?:\.\d{1,6})?)(?P<unit>万元|万|元|件|个|条|项|次|%)?$")
 # Not applicable: stored as null, never as 0.
 NOT_APPLICABLE = re.compile(r"^(?:/|\\|—+|-+|–|―|不适用|无|空|null)$")
 
@@ -98,7 +100,8 @@ def _piece_cells(piece: str, offset: int, lineno: int) -> list[Cell]:
     tail: list[Cell] = []
     while tokens and classify(tokens[-1][0]) != "text":
         word, a, b = tokens.pop()
-        tail.insert(0, Cell(word, a, b, lineno, classify(word)))
+        tail.append(Cell(word, a, b, lineno, classify(word)))
+    tail.reverse()
     if not tokens:
         return tail
     a, b = tokens[0][1], tokens[-1][2]

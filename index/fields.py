@@ -127,7 +127,8 @@ CONTACT_PATTERNS = {
     "postcode": re.compile(rf"(?:邮政编码|邮编){SEP}(\d{{6}})"),
     "phone": re.compile(rf"(?:联系电话|咨询电话|办公电话|服务电话|电话){SEP}(\(?\d[\d\-—－() ]{{4,}}\d)"),
     "fax": re.compile(rf"传真(?:电话)?{SEP}(\(?\d[\d\-—－() ]{{4,}}\d)"),
-    "email": re.compile(r"([A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)"),
+    # the lookbehind starts a try only where a name starts: a long run without "@" is read once, not once per character
+    "email": re.compile(r"(?<![A-Za-z0-9._%+\-])([A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)"),
     "url": re.compile(r"((?:https?://|www\.)[A-Za-z0-9\-._~/?#=&%:+]+[A-Za-z0-9/_\-])"),
 }
 

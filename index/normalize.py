@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 import re
 
-BOOKMARK = r"\[bookmark:[^\]\n]*\]"
+BOOKMARK = r"\[bookmark:[^\]\[\n]*\]"  # no "[" inside: "[bookmark:" repeated is read once, not once per match tried
 # Control characters other than tab, newline and a lone \r; invisible format characters.
 JUNK = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\ufeff\u00ad]|\r(?=\n)"
 DELETE = re.compile(f"{BOOKMARK}|{JUNK}")

@@ -77,6 +77,7 @@ def parse_extracted(extracted: Extracted, source: Source | None = None) -> Repor
     report.sections = find_sections(text)
     tables = [t for t in (proactive, applications, review) if t]
     _require_a_report(report, tables)
+    report.warnings.extend(extracted.warnings)
     for t in tables:
         report.warnings.extend(t.warnings)
     report.warnings.extend(_incomplete(report))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import stat
 import zipfile
 from pathlib import Path
 
@@ -84,15 +86,52 @@ def extract(data: bytes, name: str = "") -> Extracted:
 
 
 def read_bytes(path: str | Path) -> bytes:
-    """A file's bytes; too large or unreadable raises, naming the file."""
+    """A file's bytes; too large, not a regular file or unreadable raises, naming the file.
+
+    The file is opened without blocking and checked on the open descriptor
+    (``fstat``), not by name before: a named pipe or a device swapped in after
+    the folder was listed is refused instead of hanging the run, and no more
+    than the size limit is ever read, whatever the file claims to hold.
+    """
     path = Path(path)
+    limit = max(SIZE_LIMITS.values())
     try:
-        size = path.stat().st_size
-        if size > max(SIZE_LIMITS.values()):
-            raise UnreadableFile(f"file too large for a report ({size / MB:.1f} MB)", str(path))
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except IsADirectoryError:
+        raise UnreadableFile("cannot read folder: not a file", str(path)) from None
+    except OSError as e:
+        what = "folder" if path.is_dir() else "file"
+        raise UnreadableFile(f"cannot read {what}: {e.strerror or e}", str(path)) from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise UnreadableFile("cannot read folder: not a file", str(path))
+        if not stat.S_ISREG(st.st_mode):
+            raise UnreadableFile(f"not a regular file ({file_kind(st.st_mode)}): only regular files are read", str(path))
+        if st.st_size > limit:
+            raise UnreadableFile(f"file too large for a report ({st.st_size / MB:.1f} MB)", str(path))
+        os.set_blocking(fd, True)
+        chunks, size = [], 0
+        while size <= limit:  # a file growing while read is cut at the limit, not followed
+            chunk = os.read(fd, min(MB, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise UnreadableFile(f"file too large for a report (more than {limit // MB} MB)", str(path))
+        return b"".join(chunks)
     except OSError as e:
         raise UnreadableFile(f"cannot read file: {e.strerror or e}", str(path)) from None
+    finally:
+        os.close(fd)
+
+
+def file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "of an unknown kind"
 
 
 def read_file(path: str | Path, data: bytes | None = None) -> tuple[Extracted, Source]:
@@ -111,20 +150,33 @@ def read_file(path: str | Path, data: bytes | None = None) -> tuple[Extracted, S
     return extracted, source
 
 
+def shown(path: str | Path) -> str:
+    """A path as printable text: bytes of a name that are not UTF-8 (a GBK name from an archive) as ``\\xb1``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 # Files worth opening when walking a folder: what we read, and what we can at
 # least name as unsupported (a researcher's download folder has both).
 READABLE_SUFFIX = {".txt", ".text", ".htm", ".html", ".shtml", ".xhtml", ".docx", ".pdf", ""}
 
 
 def find_files(paths: list[str | Path]) -> list[Path]:
-    """The report files under ``paths`` (files are taken as given), sorted."""
+    """The report files under ``paths`` (files are taken as given), sorted.
+
+    A folder that cannot be listed (mode 000) is returned as well: reading it
+    raises, so it is reported with its reason like an unreadable file instead of
+    its reports going missing in silence.  Symbolic links to folders are not
+    followed (no loops); links to files are.
+    """
     found: set[Path] = set()
     for p in map(Path, paths):
-        if p.is_dir():
-            for f in p.rglob("*"):
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts):
-                    if f.suffix.lower() in READABLE_SUFFIX | UNSUPPORTED_SUFFIX:
-                        found.add(f)
-        else:
+        if not p.is_dir():
             found.add(p)
+            continue
+        for folder, subfolders, files in os.walk(p, onerror=lambda e: found.add(Path(e.filename))):
+            subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+            for name in files:
+                f = Path(folder, name)
+                if not name.startswith(".") and f.suffix.lower() in READABLE_SUFFIX | UNSUPPORTED_SUFFIX and f.is_file():
+                    found.add(f)
     return sorted(found)

@@ -22,8 +22,10 @@ from tqdm import tqdm
 from index.errors import ReportError
 from index.model import Report
 from index.parse import INCOMPLETE, parse_file
-from index.read import find_files
+from index.read import find_files, shown
 from index.template import KEY_FIGURES
+
+NAME_BYTE = re.compile("[\udc80-\udcff]")  # a byte of a file name that is not UTF-8, as Python decodes it
 
 # Exit codes of `parse`: documented in the README.
 EXIT_OK, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2
@@ -44,15 +46,17 @@ def parse(file: Path, as_json: bool, no_text: bool) -> None:
     try:
         report = parse_file(file)
     except ReportError as e:
-        click.echo(f"error: {e}", err=True)
+        click.echo(f"error: {shown(file)}: {e.reason}", err=True)
         sys.exit(EXIT_ERROR)
     if as_json:
-        click.echo(json.dumps(report.to_dict(text=not no_text), ensure_ascii=False, indent=1))
+        text = json.dumps(report.to_dict(text=not no_text), ensure_ascii=False, indent=1)
+        # a file name's bytes that are not UTF-8 stay JSON escapes (os.fsencode gives them back), not raw bytes
+        click.echo(NAME_BYTE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
     else:
         click.echo(summary(report))
     incomplete = [w for w in report.warnings if w.startswith(INCOMPLETE)]
     if incomplete:
-        click.echo(f"error: {file}: {incomplete[0]}", err=True)
+        click.echo(f"error: {shown(file)}: {incomplete[0]}", err=True)
         sys.exit(EXIT_INCOMPLETE)
 
 
@@ -84,7 +88,7 @@ def check(paths: tuple[Path, ...]) -> None:
     """List every problem in the reports under PATHS: parse failures, failed checks, warnings."""
     files = find_files(list(paths))
     counts = {"error": 0, "check": 0, "warning": 0}
-    width = max((len(str(f)) for f in files), default=10)
+    width = max((len(shown(f)) for f in files), default=10)
     for f in files:
         try:
             report = parse_file(f)
@@ -95,7 +99,7 @@ def check(paths: tuple[Path, ...]) -> None:
             problems += [("warning", w) for w in report.warnings]
         for kind, text in problems:
             counts[kind] += 1
-            click.echo(f"{str(f):<{width}}  {kind:<7}  {text}")
+            click.echo(f"{shown(f):<{width}}  {kind:<7}  {text}")
     click.echo(
         f"{len(files)} files: {len(files) - counts['error']} parsed, {counts['error']} failed; "
         f"{counts['check']} failed checks, {counts['warning']} warnings"

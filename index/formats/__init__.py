@@ -37,6 +37,7 @@ class Extracted:
     # are one cell, split by the table's arithmetic (index/runs.py).
     run_together: bool = False
     posted: str | None = None  # ISO date the page says it was posted (a crawler's header), if any
+    warnings: list[str] = field(default_factory=list)  # what reading it had to work round (bad bytes)
 
     def mark_at(self, offset: int) -> Mark | None:
         """The last mark at or before ``offset``."""

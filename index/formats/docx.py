@@ -25,6 +25,12 @@ Quirks of the format and how this reader handles them:
   boxes and the duplicate ``mc:Fallback`` copies of drawings are skipped.
 - **Corrupt files.**  A bad zip, a missing part or invalid XML raise
   :class:`UnreadableFile` ("corrupt DOCX: ..."); nothing else escapes.
+- **Zip bombs.**  python-docx inflates every part of the package and parses
+  the XML ones whole.  Before it does, the sizes the zip's directory declares
+  are checked against :data:`MAX_UNZIPPED`, :data:`MAX_XML_PART` and
+  :data:`MAX_RATIO`.  Those declared sizes bind: :mod:`zipfile` never inflates
+  a part past its declared size (a part that lies fails its CRC and is refused
+  as corrupt).
 """
 
 from __future__ import annotations
@@ -44,7 +50,11 @@ WRAPPERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "ins", W + "moveTo
 SKIP_INSIDE = {W + "txbxContent", MC + "Fallback", W + "del", W + "moveFrom"}
 VAL = W + "val"
 
-
+MB = 1024 * 1024
+# A report's document.xml is well under 5 MB; its images a few MB more.
+MAX_UNZIPPED = 200 * MB  # every part together, inflated
+MAX_XML_PART = 40 * MB  # one XML part, which lxml holds as a tree several times its size
+MAX_RATIO = 200  # inflated / compressed, for a part over 1 MB: XML compresses 10-50x, a bomb 1000x
 
 def children(el, *tags: str) -> Iterator:
     """Direct children with one of ``tags``, looking through content-control wrappers."""
@@ -273,7 +283,24 @@ class Writer:
         self.put("")
 
 
+def check_sizes(data: bytes) -> None:
+    """Refuse a package that would inflate past the caps, before anything is inflated."""
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except zipfile.BadZipFile as e:
+        raise UnreadableFile(f"corrupt DOCX: bad zip archive ({one_line(e)})") from None
+    total = sum(p.file_size for p in parts)
+    if total > MAX_UNZIPPED:
+        raise UnreadableFile(f"DOCX inflates to {total / MB:.0f} MB (limit {MAX_UNZIPPED // MB} MB): a zip bomb or no report")
+    for p in parts:
+        if p.filename.endswith((".xml", ".rels")) and p.file_size > MAX_XML_PART:
+            raise UnreadableFile(f"DOCX part {p.filename} inflates to {p.file_size / MB:.0f} MB (limit {MAX_XML_PART // MB} MB)")
+        if p.file_size > MB and p.file_size > MAX_RATIO * max(p.compress_size, 1):
+            raise UnreadableFile(f"DOCX part {p.filename} inflates {p.file_size // max(p.compress_size, 1)}-fold (limit {MAX_RATIO}): a zip bomb")
+
+
 def extract(data: bytes) -> Extracted:
+    check_sizes(data)
     try:
         import docx
         from docx.opc.exceptions import PackageNotFoundError

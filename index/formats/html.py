@@ -24,6 +24,13 @@ Quirks of the format and how this reader handles them:
   out one per line, cells separated by tabs.  Old portals lay whole pages out
   with tables; a table with a nested table, a single column, or a cell holding
   a long text is layout, and its cells are read as ordinary blocks.
+- **Hostile pages.**  A page of more than :data:`MAX_ELEMENTS` elements is
+  refused before a tree is built (a report page has a few thousand).  What
+  is nested deeper than :data:`MAX_DEPTH` levels (a report sits 10-40 deep)
+  is read as plain text, its blocks still on lines of their own: the chrome
+  and table heuristics look at an element's whole subtree, so their cost grows
+  with depth, and a page nested 100 000 deep took hours.  A table whose merged
+  cells span more than :data:`MAX_GRID_CELLS` positions is refused.
 - **Attachments.**  Many portals publish only a short notice linking to the
   report as a PDF/Word file.  Such a page raises :class:`NotAReport` naming the
   attachment, so the user knows to fetch it.
@@ -41,7 +48,7 @@ from bs4.element import NavigableString, PreformattedString, Tag
 
 from index.errors import NotAReport, UnreadableFile
 from index.formats import CJK, SPACES, Extracted, Mark, join_cjk
-from index.formats.text import BOMS
+from index.formats.text import BOMS, replaced_warning
 from index.formats.text import decode as detect_and_decode
 
 # --- encoding ---------------------------------------------------------------
@@ -51,12 +58,12 @@ XML_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9_.:-]+)
 GB_NAMES = {"gbk", "gb2312", "gb_2312", "gb_2312-80", "x-gbk", "cp936", "euc-cn", "csgb2312", "gb18030", "x-euc-cn"}
 
 
-def decode_page(data: bytes) -> tuple[str, str]:
-    """The page's text and the encoding it was read with."""
+def decode_page(data: bytes) -> tuple[str, str, int]:
+    """The page's text, the encoding it was read with, and how many bad bytes were replaced."""
     if any(data.startswith(bom) for bom, _ in BOMS):
         return detect_and_decode(data)
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8"), "utf-8", 0
     except UnicodeDecodeError:
         pass
     head = data[:8192]
@@ -69,8 +76,9 @@ def decode_page(data: bytes) -> tuple[str, str]:
             codecs.lookup(name)
             text = data.decode(name, errors="replace")
             # a few bad bytes (a page cut off mid-character) do not make the label wrong
-            if text.count("\ufffd") <= max(2, len(data) // 1000):
-                return text, name
+            bad = text.count("\ufffd")
+            if bad <= max(2, len(data) // 1000):
+                return text, name, bad
         except LookupError:
             pass  # unknown label: tell the encoding from the bytes
     return detect_and_decode(data)
@@ -137,12 +145,41 @@ def looks_like_chrome(tag: Tag) -> bool:
     return any(t in CHROME_TOKENS for t in re.split(r"[^a-z0-9]+", words))
 
 
-def nonlink_len(tag: Tag) -> int:
-    """Visible characters of text that is not inside a link."""
-    if tag.name == "a":
-        return 0
-    total = visible_len(tag.get_text())
-    return total - sum(visible_len(a.get_text()) for a in tag.find_all("a"))
+class Measures:
+    """Per element, measured in one pass from the leaves up: text and link-text length, whether it holds blocks.
+
+    The chrome and main-block heuristics ask these of every element; asked of
+    bs4 one element at a time, each answer walks the element's whole subtree.
+    Valid until the tree changes.
+    """
+
+    def __init__(self, root: Tag) -> None:
+        self.text: dict[int, int] = {}
+        self.links: dict[int, int] = {}
+        self.blocks: dict[int, bool] = {}
+        for node in reversed([root, *root.descendants]):
+            if not isinstance(node, Tag):
+                continue
+            text = links = 0
+            blocks = False
+            for child in node.contents:
+                if isinstance(child, Tag):
+                    key = id(child)
+                    text += self.text[key]
+                    links += self.links[key]
+                    blocks = blocks or self.blocks[key] or child.name in BLOCK_TAGS or child.name == "table"
+                elif not isinstance(child, PreformattedString):
+                    text += visible_len(child)
+            key = id(node)
+            self.text[key], self.links[key], self.blocks[key] = text, text if node.name == "a" else links, blocks
+
+    def nonlink_len(self, tag: Tag) -> int:
+        """Visible characters of text that is not inside a link."""
+        return 0 if tag.name == "a" else self.text[id(tag)] - self.links[id(tag)]
+
+    def holds_blocks(self, tag: Tag) -> bool:
+        """An element made of paragraphs or tables, not a paragraph itself."""
+        return tag.name not in TEXT_BLOCKS and self.blocks[id(tag)]
 
 
 # --- tables -----------------------------------------------------------------
@@ -167,11 +204,14 @@ def is_data_table(table: Tag) -> bool:
 
 
 def span(cell: Tag, attr: str, limit: int) -> int:
-    found = re.match(r"\s*(\d+)", str(cell.get(attr) or "1"))
+    found = re.match(r"\s*(\d{1,6})", str(cell.get(attr) or "1"))  # rowspan="99…9" is clipped below, not int()-ed whole
     n = int(found.group(1)) if found else 1
     if n == 0 and attr == "rowspan":  # rowspan="0": to the end of the table
         return limit
     return max(1, min(n, limit))
+
+
+MAX_GRID_CELLS = 100_000  # the section-3 table has 175; merged cells must not blow a page up to millions
 
 
 def table_grid(table: Tag) -> list[list[str]]:
@@ -184,6 +224,8 @@ def table_grid(table: Tag) -> list[list[str]]:
             while (r, c) in taken:
                 c += 1
             rs, cs = span(cell, "rowspan", len(rows) - r), span(cell, "colspan", 1000)
+            if len(taken) + rs * cs > MAX_GRID_CELLS:
+                raise UnreadableFile(f"HTML table spans more than {MAX_GRID_CELLS} cells (rowspan/colspan): no report table is that large")
             text = cell_text(cell)
             for dr in range(rs):
                 for dc in range(cs):
@@ -296,35 +338,36 @@ def prune(body: Tag) -> None:
     """Drop what is never the report: scripts, hidden elements, chrome."""
     for tag in body.find_all(ALWAYS_DROP):
         tag.decompose()
-    total = nonlink_len(body)
+    measures = Measures(body)
+    total = measures.nonlink_len(body)
+    dropped: dict[int, Tag] = {}
     for tag in body.find_all(True):
-        if tag.decomposed:  # inside an element already dropped
+        if id(tag.parent) in dropped:  # inside an element already dropped
+            dropped[id(tag)] = tag
             continue
         hidden = tag.has_attr("hidden") or HIDDEN_STYLE.search(str(tag.get("style") or ""))
         # a wrapper that holds most of the text stays (ASP.NET pages put all in one <form>;
         # some CMSs hide the article until a script shows it)
-        if (hidden or looks_like_chrome(tag)) and nonlink_len(tag) < 0.5 * total:
-            tag.decompose()
+        if (hidden or looks_like_chrome(tag)) and measures.nonlink_len(tag) < 0.5 * total:
+            dropped[id(tag)] = tag
+    for tag in [t for t in dropped.values() if id(t.parent) not in dropped]:  # the outermost: their subtrees go with them
+        tag.decompose()
 
 
 TEXT_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "pre", "caption", "figcaption", "address", "a"}
 
 
-def holds_blocks(tag: Tag) -> bool:
-    """An element made of paragraphs or tables, not a paragraph itself."""
-    return tag.name not in TEXT_BLOCKS and tag.find([*BLOCK_TAGS, "table"]) is not None
-
-
 def main_block(body: Tag) -> Tag:
     """The deepest container of blocks that still holds most of the page's non-link text."""
-    total = nonlink_len(body)
+    measures = Measures(body)
+    total = measures.nonlink_len(body)
     node = body
     while True:
-        kids = [k for k in node.find_all(True, recursive=False) if holds_blocks(k) and not (k.name == "table" and is_data_table(k))]
+        kids = [k for k in node.find_all(True, recursive=False) if measures.holds_blocks(k) and not (k.name == "table" and is_data_table(k))]
         if not kids:
             return node
-        best = max(kids, key=nonlink_len)
-        if nonlink_len(best) < 0.6 * total:
+        best = max(kids, key=measures.nonlink_len)
+        if measures.nonlink_len(best) < 0.6 * total:
             return node
         node = best
 
@@ -362,16 +405,48 @@ def title_before(block: Tag, candidates: list[tuple[int, str]], page_title: str)
     return None
 
 
+MAX_ELEMENTS = 100_000  # the real portal pages in tests/fixtures/real have 1 100-1 600
+MAX_DEPTH = 100
+START_TAG = re.compile(r"<[A-Za-z]")
+
+
+def flatten_deep(soup: BeautifulSoup) -> int:
+    """Read what lies deeper than :data:`MAX_DEPTH` as text and line breaks; how many subtrees were flattened.
+
+    One pass down to that depth, then one over each deep subtree: linear in
+    the page.
+    """
+    flattened = 0
+    stack: list[tuple[Tag, int]] = [(soup, 0)]
+    while stack:
+        node, depth = stack.pop()
+        kids = [k for k in node.contents if isinstance(k, Tag)]
+        if depth < MAX_DEPTH or not kids:
+            stack.extend((k, depth + 1) for k in kids)
+            continue
+        pieces: list[str | None] = []  # None: a line break
+        for d in node.descendants:
+            if isinstance(d, Tag):
+                if d.name in BLOCK_TAGS or d.name in ("br", "table"):
+                    while pieces and pieces[-1] is not None and not pieces[-1].strip():
+                        pieces.pop()  # the indentation between tags
+                    if pieces and pieces[-1] is not None:
+                        pieces.append(None)  # one break for a run of nested blocks
+            elif not isinstance(d, PreformattedString) and d.parent.name not in ALWAYS_DROP:
+                pieces.append(str(d))
+        node.clear()
+        node.extend([soup.new_tag("br") if p is None else NavigableString(p) for p in pieces])
+        flattened += 1
+    return flattened
+
+
 def extract(data: bytes) -> Extracted:
-    try:
-        return read_page(data)
-    except RecursionError:  # a tree too deep for bs4's own recursive helpers
-        raise UnreadableFile("HTML page nested too deeply to read") from None
-
-
-def read_page(data: bytes) -> Extracted:
-    text, encoding = decode_page(data)
+    text, encoding, bad = decode_page(data)
+    elements = len(START_TAG.findall(text))
+    if elements > MAX_ELEMENTS:
+        raise UnreadableFile(f"HTML page of {elements} elements (limit {MAX_ELEMENTS}): no report page is that large")
     soup = BeautifulSoup(text, "lxml")
+    flattened = flatten_deep(soup)
     page_title = clean(soup.title.get_text()) if soup.title else ""
     body = soup.body or soup
     embedded = [(t, u) for t, u in attachments(body) if t.name != "a"]  # iframes are dropped with the chrome
@@ -396,7 +471,12 @@ def read_page(data: bytes) -> Extracted:
     if title and title.replace(" ", "") not in first.replace(" ", ""):
         blocks.insert(0, ("p", title))
 
-    return assemble(blocks, encoding)
+    extracted = assemble(blocks, encoding)
+    if bad:
+        extracted.warnings.append(replaced_warning(bad, encoding))
+    if flattened:
+        extracted.warnings.append(f"网页嵌套超过 {MAX_DEPTH} 层：更深处的内容按纯文本读取，其中的表格不分单元格")
+    return extracted
 
 
 def text_size(blocks: list[tuple[str, object]]) -> int:

@@ -23,6 +23,9 @@ Quirks of the format and how this reader handles them:
   is dropped, so a table that runs over a page break continues as one table.
 - **Provenance.**  A :class:`Mark` with the 1-based page number starts every
   page, and every table row carries its page and "table T, row R".
+- **Bounds.**  More than :data:`MAX_PAGES` pages, or a page of more than
+  :data:`MAX_PAGE_OBJECTS` characters and drawn lines, is refused with the
+  limit it hit before the page's tables are looked for.
 - **Scans.**  A PDF whose pages are images has (almost) no characters:
   :class:`NeedsOCR`.  Encrypted (password-protected), truncated or otherwise
   corrupt files raise :class:`UnreadableFile`; no pdfminer/pdfplumber
@@ -43,6 +46,11 @@ from index.formats import SPACES, Extracted, Mark, join_cjk
 # reader's own error (or its silence when the text came out) is what counts.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
+# Bounds on one file's work: a report runs to 5-40 pages of a few thousand
+# characters and lines each; the table finder's cost grows faster than the
+# number of lines and rectangles on a page.
+MAX_PAGES = 300
+MAX_PAGE_OBJECTS = 50_000  # characters, lines, rectangles and curves on one page
 MIN_CHARS_PER_PAGE = 20  # fewer non-space characters than this on average: a scan
 # a line that starts like a heading or list item begins a paragraph, wherever it stands
 NEW_PARAGRAPH = re.compile(r"^([一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.．、](?!\d)|第[一二三四五六七八九十\d]+[章节条部分])")
@@ -187,7 +195,12 @@ def read(data: bytes) -> Extracted:
         pages = pdf.pages
         if not pages:
             raise UnreadableFile("corrupt PDF: no pages")
+        if len(pages) > MAX_PAGES:
+            raise UnreadableFile(f"PDF of {len(pages)} pages (limit {MAX_PAGES}): longer than any report")
         for number, original in enumerate(pages, 1):
+            objects = sum(len(original.objects.get(kind, ())) for kind in ("char", "line", "rect", "curve"))
+            if objects > MAX_PAGE_OBJECTS:
+                raise UnreadableFile(f"PDF page {number} holds {objects} characters and drawn lines (limit {MAX_PAGE_OBJECTS})")
             page = original.dedupe_chars()
             chars += sum(1 for c in page.chars if not c["text"].isspace())
             graphics = graphics or bool(page.images) or len(page.curves) > 20

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 from charset_normalizer import from_bytes
 
@@ -23,27 +24,55 @@ BOMS = [
 ]
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Decode bytes to text; return (text, encoding name)."""
+BAD_BYTE = re.compile("[\udc80-\udcff]")  # a byte the codec could not read, under surrogateescape
+NON_ASCII = re.compile("[^\x00-\x7f]")
+# A few bad bytes (a last character cut off, a stray 0xFF) do not make a text
+# unreadable when the rest is clearly in one encoding: at most this share of
+# its non-ASCII characters.  Text in another encoding breaks on most of them.
+MAX_BAD_SHARE = 0.01
+
+
+def tolerant(data: bytes, codec: str) -> tuple[str, int] | None:
+    """``data`` read as ``codec`` with its few bad bytes replaced by U+FFFD, and how many; None if too many."""
+    text = data.decode(codec, errors="surrogateescape")
+    bad = len(BAD_BYTE.findall(text))
+    good = len(NON_ASCII.findall(text)) - bad
+    if not bad or bad > MAX_BAD_SHARE * good:
+        return None
+    return BAD_BYTE.sub("\ufffd", text), bad
+
+
+def replaced_warning(bad: int, encoding: str) -> str:
+    return f"文本有 {bad} 个字节不是有效的 {encoding.upper()} 编码，已替换为“\ufffd”"
+
+
+def decode(data: bytes) -> tuple[str, str, int]:
+    """Decode bytes to text; return (text, encoding name, bytes replaced)."""
     for bom, name in BOMS:
         if data.startswith(bom):
-            return data.decode(name, errors="replace"), name
+            text = data.decode(name, errors="replace")
+            return text, name, text.count("\ufffd")
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8"), "utf-8", 0
     except UnicodeDecodeError:
         pass
+    if read := tolerant(data, "utf-8"):
+        return read[0], "utf-8", read[1]
     guess = from_bytes(data).best()
     name = guess.encoding if guess else None
     if name not in CHINESE:
         try:
-            return data.decode("gb18030"), "gb18030"
+            return data.decode("gb18030"), "gb18030", 0
         except UnicodeDecodeError:
             pass
+        if read := tolerant(data, "gb18030"):
+            return read[0], "gb18030", read[1]
     if name is None:
         raise UnreadableFile("cannot tell the text encoding")
     if name in ("gbk", "gb2312"):
         name = "gb18030"  # superset: decodes what GBK files carry beyond GBK
-    return data.decode(name, errors="replace"), name
+    text = data.decode(name, errors="replace")
+    return text, name, text.count("\ufffd")
 
 
 def _texty(text: str) -> float:
@@ -96,9 +125,13 @@ def extract(data: bytes) -> Extracted:
     name = None if any(data.startswith(b) for b, _ in BOMS) else utf16_without_bom(data)
     if name:
         text, encoding = data.decode(name, errors="replace"), name
+        bad = text.count("\ufffd")
     else:
-        text, encoding = decode(data)
-    return from_text(text, encoding)
+        text, encoding, bad = decode(data)
+    extracted = from_text(text, encoding)
+    if bad:
+        extracted.warnings.append(replaced_warning(bad, encoding))
+    return extracted
 
 
 def from_text(text: str, encoding: str | None = None) -> Extracted:
