@@ -38,7 +38,7 @@ from index.model import Report
 from index.parse import parse_file
 from index.read import find_files, read_bytes
 from index.region import load_table
-from index.schema import make_schema
+from index.schema import make_schema, pack_labels, pack_numbers
 from index.sector import sector_of
 
 INDEX_NAME = "reports"
@@ -154,6 +154,8 @@ def report_document(report: dict, sources: list[str]) -> dict:
         "agency_words": report["agency"] or "",
         "sector": sector,
         "meta": json.dumps(meta, ensure_ascii=False).encode("utf-8"),
+        "labels": pack_labels(meta),
+        "numbers": pack_numbers({**meta, **figures}),
         "data": pack(report),
         "record": {"sources": sources},
     }

@@ -5,7 +5,9 @@
     result.total, result.hits[0].passages[0].html, result.facets
 
 The engine only reads the index.  It picks up a newer commit by the indexer on
-the next request.
+the next request; requests already running finish on the commit they began
+with.  Requests run in parallel: each takes a searcher of its own, and the
+per-report arrays facets and sorting read are shared (``search/columns.py``).
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
-from whoosh.query import And, Term
+import numpy as np
 
 from index.build import open_index, unpack
 from index.model import Report
 from search import facets as F
+from search.columns import NONE, Columns, SegmentCache
 from search.passages import PassageHit, best_passages, match_spans, snippet
 from search.query import ParsedQuery, compile_query, parse_query
 
@@ -88,34 +92,121 @@ class SearchResult:
         }
 
 
+class _Generation:
+    """One commit of the index as searched: its columns, shared by every
+    thread, and a pool of searchers (a Whoosh searcher is not safe for two
+    threads at once; each request takes one for itself).
+
+    A superseded generation is closed when its last user gives its searcher
+    back, so a request or a streaming export never has its reader closed
+    under it by a commit."""
+
+    def __init__(self, number: int, first, columns: Columns) -> None:
+        self.number = number
+        self.columns = columns
+        self.facets = F.table(columns)
+        self._idle = [first]
+        self._users = 0
+        self._open = True  # still the newest
+        self._lock = threading.Lock()
+
+    def take(self, ix):
+        with self._lock:
+            self._users += 1
+            if self._idle:
+                return self._idle.pop()
+        searcher = ix.searcher()
+        if not self._same(searcher):  # a newer commit landed since this generation was opened
+            searcher.close()
+            with self._lock:
+                self._users -= 1
+            return None
+        return searcher
+
+    def _same(self, searcher) -> bool:
+        gen = searcher.reader().generation()
+        return gen == self.number if gen is not None else self.columns.size == 0  # None: no segments yet
+
+    def give_back(self, searcher) -> None:
+        with self._lock:
+            self._users -= 1
+            self._idle.append(searcher)
+            done = [] if self._open or self._users else self._idle
+            if done:
+                self._idle = []
+        for s in done:
+            s.close()
+
+    def retire(self) -> None:
+        with self._lock:
+            self._open = False
+            done, self._idle = (self._idle, []) if not self._users else ([], self._idle)
+        for s in done:
+            s.close()
+
+
+@dataclass
+class _View:
+    """What one request reads: one searcher and its generation's columns."""
+
+    searcher: object
+    columns: Columns
+    facets: dict[str, F.FacetColumn]
+
+
 class Engine:
+    """Thread-safe: any number of threads may search at once."""
+
     def __init__(self, index_dir) -> None:
         self.index_dir = index_dir
         self.ix = open_index(index_dir)
-        self._lock = threading.Lock()
-        self._searcher = self.ix.searcher()
-        self._metas: dict[int, dict] | None = None
+        self._segments = SegmentCache()
+        self._refreshing = threading.Lock()  # held only while a new commit is read
+        self._gen: _Generation | None = None
 
     def close(self) -> None:
-        self._searcher.close()
+        gen, self._gen = self._gen, None
+        if gen:
+            gen.retire()
 
     # -------------------------------------------------------------- state
 
-    def _current(self):
-        """The searcher, refreshed if the indexer committed since."""
-        fresh = self._searcher.refresh()
-        if fresh is not self._searcher:
-            self._searcher, self._metas = fresh, None
-        if self._metas is None:
-            reader = self._searcher.reader()
-            column = reader.column_reader("meta")
-            self._metas = {}
-            for d in reader.all_doc_ids():
-                if column[d]:
-                    meta = json.loads(column[d])
-                    meta["facets"] = F.values_of(meta)
-                    self._metas[d] = meta
-        return self._searcher, self._metas
+    @contextmanager
+    def _view(self) -> Iterator[_View]:
+        """The newest generation, with a searcher of its own, until the block ends."""
+        while True:
+            gen = self._current()
+            searcher = gen.take(self.ix)
+            if searcher is not None:
+                break
+        try:
+            yield _View(searcher, gen.columns, gen.facets)
+        finally:
+            gen.give_back(searcher)
+
+    def _current(self) -> _Generation:
+        gen = self._gen
+        latest = self.ix.latest_generation()
+        if gen is not None and gen.number == latest:
+            return gen
+        # One thread reads the new commit; the others go on with the one they
+        # have, or wait for the first one.
+        if not self._refreshing.acquire(blocking=gen is None):
+            return gen
+        try:
+            gen = self._gen
+            if gen is not None and gen.number == latest:
+                return gen
+            searcher = self.ix.searcher()
+            fresh = _Generation(latest, searcher, self._segments.columns(searcher.reader()))
+            if not fresh._same(searcher):  # a commit between the two reads: take it next time
+                fresh.number = searcher.reader().generation()
+            old, self._gen = self._gen, fresh
+        finally:
+            self._refreshing.release()
+        if old is not None:
+            old.retire()
+        return fresh
 
     # -------------------------------------------------------------- search
 
@@ -138,96 +229,112 @@ class Engine:
         notes = self.clean(request)
         parsed = parse_query(request.q)
         notes = parsed.notes + notes
-        with self._lock:
-            s, metas = self._current()
-            base, scores = self._base(s, parsed, metas, request.sort)
-            facet_list = F.count_all((metas[d]["facets"] for d in base), request.filters, request.within)
-            final = [d for d in base if F.passes(metas[d]["facets"], request.filters)]
-            ordered = self._order(final, metas, request.sort, scores)
-            first = (request.page - 1) * request.per_page
-            page = ordered[first : first + request.per_page]
-            if not page and final:
+        first = (request.page - 1) * request.per_page
+        with self._view() as view:
+            base = self._base(view, parsed)
+            facet_list = F.count_all(view.facets, base, request.filters, request.within)
+            final = base[F.passes(view.facets, base, request.filters)]
+            ranked = self._ranked(view, parsed, final, request.sort, first + request.per_page)
+            page = ranked[first : first + request.per_page]
+            if not page and len(final):
                 notes.append(f"第 {request.page} 页超出范围（共 {-(-len(final) // request.per_page)} 页）")
-            literals = parsed.literals()
-            hits = [self._hit(s, d, metas[d], scores.get(d), literals) for d in page]
+            stored = self._stored(view, [d for d, _ in page])
+        literals = parsed.literals()
+        # Highlighting is the costly part of a big report: no searcher is held meanwhile.
+        hits = [_hit(meta, fields, score, literals) for (_, score), (meta, fields) in zip(page, stored)]
         return SearchResult(request, parsed, len(final), hits, facet_list, notes)
 
-    def _base(self, s, parsed: ParsedQuery, metas: dict, sort: str) -> tuple[list[int], dict[int, float]]:
-        """The reports matching the query (before facet filters), in index order,
-        with their scores when the results are to be ranked: one pass either way."""
-        query = And([Term("kind", "report"), compile_query(parsed, s.schema)])
+    def _base(self, view: _View, parsed: ParsedQuery) -> np.ndarray:
+        """The reports matching the query (before facet filters), in index order.
+        Matching only: nothing is scored here."""
+        if parsed.is_empty:
+            return view.columns.reports
+        query = compile_query(parsed, view.searcher.schema)
+        docs = np.fromiter(view.searcher.docs_for_query(query), dtype=np.int64)
+        return np.sort(docs[view.columns.is_report[docs]])
+
+    def _ranked(self, view: _View, parsed: ParsedQuery, docs: np.ndarray, sort: str, needed: int | None) -> list[tuple[int, float | None]]:
+        """The first ``needed`` of ``docs`` (all when None) in result order, with scores when ranked.
+
+        Ranking by relevance scores only as many as asked for: Whoosh's top-N
+        collector, restricted to ``docs``, skips what cannot make the page."""
         if sort == "relevance" and not parsed.is_empty:
-            results = s.search(query, limit=None)
-            scores = {d: score for score, d in results.top_n if d in metas}
-            return sorted(scores), scores
-        return [d for d in s.docs_for_query(query) if d in metas], {}
-
-    def _order(self, docs: list[int], metas: dict, sort: str, scores: dict[int, float]) -> list[int]:
-        if scores:
-            return sorted(docs, key=lambda d: (-scores[d], d))
+            if not len(docs):
+                return []
+            query = compile_query(parsed, view.searcher.schema)
+            results = view.searcher.search(query, limit=needed, filter=set(docs.tolist()))
+            return [(d, score) for score, d in results.top_n]
+        c = view.columns
+        year = np.nan_to_num(c.number("year")[docs])
         if sort == "new_received_desc":
-            key = lambda d: (metas[d]["figures"].get("new_received") is None, -(metas[d]["figures"].get("new_received") or 0), -(metas[d]["year"] or 0))  # noqa: E731
-        elif sort == "year_asc":
-            key = lambda d: (metas[d]["year"] or 0, metas[d]["agency"] or "")  # noqa: E731
+            received = c.number("new_received")[docs]
+            keys = (docs, -year, -np.nan_to_num(received), np.isnan(received))
         else:
-            key = lambda d: (-(metas[d]["year"] or 0), metas[d]["agency"] or "")  # noqa: E731
-        return sorted(docs, key=key)
+            agencies, codes = c.label("agency")
+            agency = view.facets["agency"].rank[codes[docs]] if len(agencies) else np.zeros(len(docs))
+            agency = np.where(codes[docs] == NONE, -1, agency)  # no name sorts as ""
+            keys = (docs, agency, year) if sort == "year_asc" else (docs, agency, -year)
+        order = docs[np.lexsort(keys)]
+        return [(d, None) for d in (order if needed is None else order[:needed]).tolist()]
 
-    def _hit(self, s, docnum: int, meta: dict, score: float | None, literals: list[str]) -> Hit:
-        stored = s.stored_fields(docnum)
-        report = Report.from_dict(unpack(stored["data"]), text_only=True)
-        matches = match_spans(report, literals)
-        return Hit(
-            id=stored["id"],
-            agency=meta["agency"],
-            year=meta["year"],
-            region={k: meta[k] for k in ("province", "city", "county")},
-            sector=meta["sector"],
-            template=meta["template"],
-            consistent=meta["consistent"],
-            published=meta["published"],
-            figures=meta["figures"],
-            snippet=snippet(report, literals, matches=matches),
-            passages=best_passages(report, literals, matches=matches),
-            sources=stored["record"]["sources"],
-            warnings=meta["warnings"],
-            score=score,
-        )
+    def _stored(self, view: _View, docs: list[int]) -> list[tuple[dict, dict]]:
+        meta = view.searcher.reader().column_reader("meta", translate=False) if docs else None
+        return [(json.loads(meta[d]), view.searcher.stored_fields(d)) for d in docs]
 
     # -------------------------------------------------------------- one report
 
     def report(self, report_id: str) -> tuple[Report, list[str]] | None:
         """A report and the files it was read from."""
-        with self._lock:
-            s, _ = self._current()
-            docnum = s.document_number(id=report_id, kind="report")
+        with self._view() as view:
+            docnum = view.searcher.document_number(id=report_id, kind="report")
             if docnum is None:
                 return None
-            stored = s.stored_fields(docnum)
+            stored = view.searcher.stored_fields(docnum)
         return Report.from_dict(unpack(stored["data"])), stored["record"]["sources"]
 
     def metas(self, request: SearchRequest) -> list[dict]:
         """The facet values and headline numbers of every report in a result set
-        (cheap: no stored text is read), for charts and summaries."""
+        (no stored text is read), for charts and summaries."""
         self.clean(request)
         parsed = parse_query(request.q)
-        with self._lock:
-            s, metas = self._current()
-            base, _ = self._base(s, parsed, metas, "year_desc")
-            # "facets" is the engine's own cache of facet values: not part of the answer
-            return [{k: v for k, v in metas[d].items() if k != "facets"} for d in base if F.passes(metas[d]["facets"], request.filters)]
+        with self._view() as view:
+            base = self._base(view, parsed)
+            final = base[F.passes(view.facets, base, request.filters)]
+            meta = view.searcher.reader().column_reader("meta", translate=False) if len(final) else None
+            return [json.loads(meta[d]) for d in final.tolist()]
 
     def matching(self, request: SearchRequest) -> Iterator[tuple[str, Report, list[PassageHit], list[str]]]:
-        """Every report of a result set, in order, unpaged: for export and charts."""
+        """Every report of a result set, in order, unpaged: for export and charts.
+
+        The whole stream reads one generation: a commit meanwhile cannot cut it."""
         self.clean(request)
         parsed = parse_query(request.q)
-        with self._lock:
-            s, metas = self._current()
-            base, scores = self._base(s, parsed, metas, request.sort)
-            ordered = self._order([d for d in base if F.passes(metas[d]["facets"], request.filters)], metas, request.sort, scores)
         literals = parsed.literals()
-        for d in ordered:  # streamed: one report in memory at a time
-            with self._lock:
-                fields = s.stored_fields(d)
-            report = Report.from_dict(unpack(fields["data"]))
-            yield fields["id"], report, best_passages(report, literals, limit=1), fields["record"]["sources"]
+        with self._view() as view:
+            base = self._base(view, parsed)
+            final = base[F.passes(view.facets, base, request.filters)]
+            for d, _ in self._ranked(view, parsed, final, request.sort, None):  # streamed: one report in memory at a time
+                fields = view.searcher.stored_fields(d)
+                report = Report.from_dict(unpack(fields["data"]))
+                yield fields["id"], report, best_passages(report, literals, limit=1), fields["record"]["sources"]
+
+
+def _hit(meta: dict, stored: dict, score: float | None, literals: list[str]) -> Hit:
+    report = Report.from_dict(unpack(stored["data"]), text_only=True)
+    matches = match_spans(report, literals)
+    return Hit(
+        id=stored["id"],
+        agency=meta["agency"],
+        year=meta["year"],
+        region={k: meta[k] for k in ("province", "city", "county")},
+        sector=meta["sector"],
+        template=meta["template"],
+        consistent=meta["consistent"],
+        published=meta["published"],
+        figures=meta["figures"],
+        snippet=snippet(report, literals, matches=matches),
+        passages=best_passages(report, literals, matches=matches),
+        sources=stored["record"]["sources"],
+        warnings=meta["warnings"],
+        score=score,
+    )
