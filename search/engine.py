@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -105,6 +106,7 @@ class _Generation:
         self.number = number
         self.columns = columns
         self.facets = F.table(columns)
+        self.matches = _Matches()
         self._idle = [first]
         self._users = 0
         self._open = True  # still the newest
@@ -145,6 +147,30 @@ class _Generation:
             s.close()
 
 
+class _Matches:
+    """A generation's recent query matches (document numbers, scores when
+    ranked), least recently used dropped first."""
+
+    SIZE = 32
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, query, ranked: bool, compute):
+        with self._lock:
+            found = self._entries.get(query)
+            if found is not None and (found[1] is not None or not ranked):
+                self._entries.move_to_end(query)
+                return found
+        found = compute()  # outside the lock: a slow query holds up no one
+        with self._lock:
+            self._entries[query] = found
+            while len(self._entries) > self.SIZE:
+                self._entries.popitem(last=False)
+        return found
+
+
 @dataclass
 class _View:
     """What one request reads: one searcher and its generation's columns."""
@@ -152,6 +178,7 @@ class _View:
     searcher: object
     columns: Columns
     facets: dict[str, F.FacetColumn]
+    matches: _Matches
 
 
 class Engine:
@@ -180,7 +207,7 @@ class Engine:
             if searcher is not None:
                 break
         try:
-            yield _View(searcher, gen.columns, gen.facets)
+            yield _View(searcher, gen.columns, gen.facets, gen.matches)
         finally:
             gen.give_back(searcher)
 
@@ -231,10 +258,11 @@ class Engine:
         notes = parsed.notes + notes
         first = (request.page - 1) * request.per_page
         with self._view() as view:
-            base = self._base(view, parsed)
+            base, scores = self._base(view, parsed, request.sort)
             facet_list = F.count_all(view.facets, base, request.filters, request.within)
-            final = base[F.passes(view.facets, base, request.filters)]
-            ranked = self._ranked(view, parsed, final, request.sort, first + request.per_page)
+            keep = F.passes(view.facets, base, request.filters)
+            final = base[keep]
+            ranked = self._ranked(view, final, None if scores is None else scores[keep], request.sort, first + request.per_page)
             page = ranked[first : first + request.per_page]
             if not page and len(final):
                 notes.append(f"第 {request.page} 页超出范围（共 {-(-len(final) // request.per_page)} 页）")
@@ -244,26 +272,38 @@ class Engine:
         hits = [_hit(meta, fields, score, literals) for (_, score), (meta, fields) in zip(page, stored)]
         return SearchResult(request, parsed, len(final), hits, facet_list, notes)
 
-    def _base(self, view: _View, parsed: ParsedQuery) -> np.ndarray:
-        """The reports matching the query (before facet filters), in index order.
-        Matching only: nothing is scored here."""
+    def _base(self, view: _View, parsed: ParsedQuery, sort: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """The reports matching the query (before facet filters) in index order,
+        and their scores when the results are ranked by relevance.
+
+        Kept per generation (:class:`_Matches`): paging, sorting and changing
+        facet filters reuse a query's matches.  Scores come from the same pass
+        that matches.  Whoosh's top-N collector restricted to the matches is
+        no cheaper (measured: it still checks every candidate's positions), so
+        scoring only the page would cost a second pass."""
+        ranked = sort == "relevance" and not parsed.is_empty
         if parsed.is_empty:
-            return view.columns.reports
+            return view.columns.reports, None
         query = compile_query(parsed, view.searcher.schema)
-        docs = np.fromiter(view.searcher.docs_for_query(query), dtype=np.int64)
-        return np.sort(docs[view.columns.is_report[docs]])
+        return view.matches.get(query, ranked, lambda: self._match(view, query, ranked))
 
-    def _ranked(self, view: _View, parsed: ParsedQuery, docs: np.ndarray, sort: str, needed: int | None) -> list[tuple[int, float | None]]:
-        """The first ``needed`` of ``docs`` (all when None) in result order, with scores when ranked.
+    @staticmethod
+    def _match(view: _View, query, ranked: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        if ranked:
+            top = view.searcher.search(query, limit=None).top_n
+            docs = np.fromiter((d for _, d in top), dtype=np.int64, count=len(top))
+            scores = np.fromiter((score for score, _ in top), dtype=np.float64, count=len(top))
+        else:
+            docs, scores = np.fromiter(view.searcher.docs_for_query(query), dtype=np.int64), None
+        keep = view.columns.is_report[docs]
+        docs, order = docs[keep], np.argsort(docs[keep], kind="stable")
+        return docs[order], None if scores is None else scores[keep][order]
 
-        Ranking by relevance scores only as many as asked for: Whoosh's top-N
-        collector, restricted to ``docs``, skips what cannot make the page."""
-        if sort == "relevance" and not parsed.is_empty:
-            if not len(docs):
-                return []
-            query = compile_query(parsed, view.searcher.schema)
-            results = view.searcher.search(query, limit=needed, filter=set(docs.tolist()))
-            return [(d, score) for score, d in results.top_n]
+    def _ranked(self, view: _View, docs: np.ndarray, scores: np.ndarray | None, sort: str, needed: int | None) -> list[tuple[int, float | None]]:
+        """The first ``needed`` of ``docs`` (all when None) in result order, with their scores when ranked."""
+        if scores is not None:  # best first; equal scores in index order
+            order = np.lexsort((docs, -scores))[:needed]
+            return list(zip(docs[order].tolist(), scores[order].tolist()))
         c = view.columns
         year = np.nan_to_num(c.number("year")[docs])
         if sort == "new_received_desc":
@@ -298,7 +338,7 @@ class Engine:
         self.clean(request)
         parsed = parse_query(request.q)
         with self._view() as view:
-            base = self._base(view, parsed)
+            base, _ = self._base(view, parsed, "year_desc")
             final = base[F.passes(view.facets, base, request.filters)]
             meta = view.searcher.reader().column_reader("meta", translate=False) if len(final) else None
             return [json.loads(meta[d]) for d in final.tolist()]
@@ -311,9 +351,9 @@ class Engine:
         parsed = parse_query(request.q)
         literals = parsed.literals()
         with self._view() as view:
-            base = self._base(view, parsed)
-            final = base[F.passes(view.facets, base, request.filters)]
-            for d, _ in self._ranked(view, parsed, final, request.sort, None):  # streamed: one report in memory at a time
+            base, scores = self._base(view, parsed, request.sort)
+            keep = F.passes(view.facets, base, request.filters)
+            for d, _ in self._ranked(view, base[keep], None if scores is None else scores[keep], request.sort, None):  # streamed: one report in memory at a time
                 fields = view.searcher.stored_fields(d)
                 report = Report.from_dict(unpack(fields["data"]))
                 yield fields["id"], report, best_passages(report, literals, limit=1), fields["record"]["sources"]
