@@ -87,11 +87,11 @@ def main() -> None:
         scale = n / len(texts)
         print(f"search over {n} reports (median of 5 runs per query; page of 20, all {13} facets, passages):")
         print(f"  {'query':<28} {'full ms':>8} {'bare ms':>8} {'full/bare':>9} {'scan/full':>9} {'hits':>6}")
+        s = engine.ix.searcher()
         for q in QUERIES:
             req = lambda: SearchRequest(q=q)  # noqa: E731
             engine.search(req())  # warm
             t_full = timed(lambda: engine.search(req()), repeat=5)
-            s = engine._searcher
             from search.query import compile_query, parse_query
 
             query = compile_query(parse_query(q), s.schema)
@@ -101,6 +101,7 @@ def main() -> None:
             total = engine.search(req()).total
             label = q or "(everything)"
             print(f"  {label:<28} {1000 * t_full:8.1f} {1000 * t_bare:8.1f} {t_full / t_bare:9.1f} {t_scan / t_full:9.1f} {total:6d}")
+        s.close()
         engine.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)

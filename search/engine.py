@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
@@ -107,6 +107,7 @@ class _Generation:
         self.columns = columns
         self.facets = F.table(columns)
         self.matches = _Matches()
+        self._meta: dict[int, object] = {}  # id(searcher) -> its meta column reader; they live as long as this
         self._idle = [first]
         self._users = 0
         self._open = True  # still the newest
@@ -124,6 +125,13 @@ class _Generation:
                 self._users -= 1
             return None
         return searcher
+
+    def meta_reader(self, searcher):
+        """``searcher``'s reader of the ``meta`` column, kept with it (opening one reads every offset)."""
+        with self._lock:
+            if id(searcher) not in self._meta:
+                self._meta[id(searcher)] = searcher.reader().column_reader("meta", translate=False)
+            return self._meta[id(searcher)]
 
     def _same(self, searcher) -> bool:
         gen = searcher.reader().generation()
@@ -179,6 +187,7 @@ class _View:
     columns: Columns
     facets: dict[str, F.FacetColumn]
     matches: _Matches
+    meta: Callable[[], object]  # this searcher's meta column reader
 
 
 class Engine:
@@ -201,24 +210,22 @@ class Engine:
     @contextmanager
     def _view(self) -> Iterator[_View]:
         """The newest generation, with a searcher of its own, until the block ends."""
-        while True:
-            gen = self._current()
-            searcher = gen.take(self.ix)
-            if searcher is not None:
-                break
+        gen = self._current(wait=False)
+        while (searcher := gen.take(self.ix)) is None:  # a commit landed meanwhile: wait for it to be read
+            gen = self._current(wait=True)
         try:
-            yield _View(searcher, gen.columns, gen.facets, gen.matches)
+            yield _View(searcher, gen.columns, gen.facets, gen.matches, lambda: gen.meta_reader(searcher))
         finally:
             gen.give_back(searcher)
 
-    def _current(self) -> _Generation:
+    def _current(self, wait: bool) -> _Generation:
         gen = self._gen
         latest = self.ix.latest_generation()
         if gen is not None and gen.number == latest:
             return gen
         # One thread reads the new commit; the others go on with the one they
-        # have, or wait for the first one.
-        if not self._refreshing.acquire(blocking=gen is None):
+        # have, unless they have none or are told to wait.
+        if not self._refreshing.acquire(blocking=wait or gen is None):
             return gen
         try:
             gen = self._gen
@@ -318,7 +325,7 @@ class Engine:
         return [(d, None) for d in (order if needed is None else order[:needed]).tolist()]
 
     def _stored(self, view: _View, docs: list[int]) -> list[tuple[dict, dict]]:
-        meta = view.searcher.reader().column_reader("meta", translate=False) if docs else None
+        meta = view.meta() if docs else None
         return [(json.loads(meta[d]), view.searcher.stored_fields(d)) for d in docs]
 
     # -------------------------------------------------------------- one report
@@ -340,7 +347,7 @@ class Engine:
         with self._view() as view:
             base, _ = self._base(view, parsed, "year_desc")
             final = base[F.passes(view.facets, base, request.filters)]
-            meta = view.searcher.reader().column_reader("meta", translate=False) if len(final) else None
+            meta = view.meta() if len(final) else None
             return [json.loads(meta[d]) for d in final.tolist()]
 
     def matching(self, request: SearchRequest) -> Iterator[tuple[str, Report, list[PassageHit], list[str]]]:
