@@ -7,7 +7,8 @@ else ``bench.synthetic_corpus``), its index (``bench_index_fixture``: the
 real indexer's report documents, one writer), then ``nianbao serve`` started as
 a subprocess on a free 127.0.0.1 port.  It prints:
 
-- the time from starting ``serve`` to its first search answer;
+- the time from starting ``serve`` to its first search answer, and the
+  server's peak RSS;
 - the latency of each query's first request (cold: matched and scored);
 - latency p50/p95/p99 of ``/search.json`` (a page of 20 hits with passages and
   all 13 facets) over queries of every kind × filter sets, for 1, 8 and 32
@@ -145,6 +146,12 @@ class Server:
                 time.sleep(0.02)
         raise TimeoutError("no answer")
 
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -201,6 +208,7 @@ def measure_http(label: str, index_dir: Path, code: Path, work: Path, clients: d
             t = time.perf_counter()
             lat, errors = load(server.port, n, per_client, plan)
             out["levels"][n] = {"lat": lat, "errors": errors, "wall": time.perf_counter() - t}
+        out["rss"] = server.peak_rss_mb()
         return out
     finally:
         server.stop()
@@ -229,7 +237,8 @@ def bare_whoosh(index_dir: Path) -> dict[str, float]:
 
 
 def report(label: str, n: int, m: dict, bare_p50: float | None) -> None:
-    print(f"  {label} at {n}: first request of each query (cold, ms): " + ", ".join(f"{k} {1000 * v:.0f}" for k, v in m["cold"].items()))
+    print(f"  {label} at {n}: server peak RSS {m['rss']:.0f} MB; first request of each query (cold, ms): "
+          + ", ".join(f"{k} {1000 * v:.0f}" for k, v in m["cold"].items()))  # fmt: skip
     one = statistics.median(m["levels"][1]["lat"]) if 1 in m["levels"] else float("nan")
     for clients, level in m["levels"].items():
         lat = level["lat"]
