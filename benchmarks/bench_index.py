@@ -1,0 +1,192 @@
+"""Indexing speed at 1k, 10k, 100k reports, beside the obvious build in the same run.
+
+    .venv/bin/python benchmarks/bench_index.py --sizes 1000,10000
+
+For each size, a corpus from ``benchmarks/corpus.py`` is indexed twice, each in
+its own process:
+
+- the **obvious build**: jieba's stock ``ChineseAnalyzer``, one Whoosh writer,
+  one ``body`` TEXT field, one commit (no parsing, no bigrams, nothing stored);
+- **nianbao**: ``nianbao index`` (parse, check, word + bigram fields, facets,
+  the stored report), then run again with nothing changed.
+
+It prints reports/s and the ratio of the two, the cost per report relative to
+the smallest size (flat = 1.00), the peak RSS of each (the indexer and its
+worker processes together), the no-change rerun, and bytes on disk per report.
+After each nianbao build every report's headline figures in the index are
+compared with what the generator wrote.  The machine is shared: compare
+ratios, not seconds.  ``--obvious-max`` skips the obvious build above that size
+(at 100k it alone takes over an hour); the ratio then uses its rate at the
+largest size it ran, and says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_rss: int  # bytes, the process and its children together
+    disk: int = 0  # bytes of the index
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of ``pid`` and all its descendants (Linux /proc)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                todo += [int(c) for c in f.read().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+def measured(cmd: list[str], log: Path) -> Run:
+    """Run ``cmd``, sampling the RSS of its process tree; fail loudly if it fails."""
+    started = time.perf_counter()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.2)
+    seconds = time.perf_counter() - started
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}); see {log}:\n{log.read_text(errors='replace')[-2000:]}")
+    return Run(seconds, peak)
+
+
+def disk_usage(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def obvious_build(corpus: Path, index_dir: Path) -> None:
+    """What anyone would write first: stock ChineseAnalyzer, one writer, one field."""
+    from jieba.analyse import ChineseAnalyzer
+    from whoosh import index
+    from whoosh.fields import ID, TEXT, Schema
+
+    index_dir.mkdir(parents=True)
+    ix = index.create_in(str(index_dir), Schema(path=ID(stored=True, unique=True), body=TEXT(analyzer=ChineseAnalyzer())))
+    writer = ix.writer()
+    for f in sorted(corpus.rglob("*.txt")):
+        writer.add_document(path=str(f), body=f.read_text(encoding="utf-8"))
+    writer.commit()
+
+
+def check_index(index_dir: Path, expected) -> int:
+    """Compare every report's headline figures in the index with the generator's; the mismatches."""
+    from whoosh.index import open_dir
+
+    want = {(e.agency, e.year, *e.region): e.figures for e in expected}
+    got = {}
+    with open_dir(str(index_dir), "reports").searcher() as s:
+        reader = s.reader()
+        column = reader.column_reader("meta")
+        for d in reader.all_doc_ids():
+            if column[d]:
+                m = json.loads(column[d])
+                got[(m["agency"], m["year"], m["province"], m["city"], m["county"])] = m["figures"]
+    return sum(1 for k, figures in want.items() if got.get(k) != figures) + abs(len(got) - len(want))
+
+
+def bench(sizes: list[int], seed: int, obvious_max: int, work: Path) -> list[dict]:
+    from benchmarks.corpus import make_corpus
+
+    rows = []
+    for n in sizes:
+        corpus = work / f"corpus-{n}"
+        t = time.perf_counter()
+        expected = make_corpus(corpus, n, seed=seed)
+        print(f"[{n}] corpus generated in {time.perf_counter() - t:.0f} s", flush=True)
+        row: dict = {"n": n}
+        if n <= obvious_max:
+            ob_ix = work / f"obvious-{n}"
+            ob = measured([sys.executable, __file__, "--obvious", str(corpus), str(ob_ix)], work / f"obvious-{n}.log")
+            ob.disk = disk_usage(ob_ix)
+            shutil.rmtree(ob_ix)
+            row["obvious"] = ob
+            print(f"[{n}] obvious build {ob.seconds:.0f} s", flush=True)
+        ix = work / f"nianbao-{n}"
+        nb = measured([sys.executable, "-m", "nianbao", "index", str(corpus), "--index", str(ix)], work / f"nianbao-{n}.log")
+        nb.disk = disk_usage(ix)
+        row["nianbao"] = nb
+        print(f"[{n}] nianbao build {nb.seconds:.0f} s", flush=True)
+        row["rerun"] = measured([sys.executable, "-m", "nianbao", "index", str(corpus), "--index", str(ix)], work / f"rerun-{n}.log")
+        row["wrong"] = check_index(ix, expected)
+        print(f"[{n}] no-change rerun {row['rerun'].seconds:.1f} s; {row['wrong']} reports with figures unlike the generator's", flush=True)
+        rows.append(row)
+        shutil.rmtree(ix)
+        shutil.rmtree(corpus)
+    return rows
+
+
+def report(rows: list[dict]) -> str:
+    base = rows[0]["nianbao"].seconds / rows[0]["n"]
+    last_obvious = None
+    lines = [
+        "| reports | nianbao s | reports/s | obvious reports/s | ratio | cost/report vs first | peak RSS | obvious peak RSS | no-change rerun | bytes/report | obvious bytes/report | figures wrong |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        n, nb = row["n"], row["nianbao"]
+        ob = row.get("obvious")
+        if ob:
+            last_obvious = (row["n"], ob)
+        ref_n, ref = last_obvious if last_obvious else (None, None)
+        ob_rate = ref_n / ref.seconds if ref else None
+        note = "" if ob or not ref else f" (obvious at {ref_n})"
+        lines.append(
+            f"| {n} | {nb.seconds:.0f} | {n / nb.seconds:.1f} | {f'{ob_rate:.1f}' if ob_rate else '—'}{note} "
+            f"| {f'{(n / nb.seconds) / ob_rate:.2f}×' if ob_rate else '—'} | {nb.seconds / n / base:.2f} "
+            f"| {nb.peak_rss / 2**20:.0f} MB | {f'{ob.peak_rss / 2**20:.0f} MB' if ob else '—'} "
+            f"| {row['rerun'].seconds:.1f} s | {nb.disk / n / 1024:.1f} KB | {f'{ob.disk / n / 1024:.1f} KB' if ob else '—'} | {row['wrong']} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", default="1000,10000", help="comma-separated corpus sizes (default 1000,10000)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--obvious-max", type=int, default=10_000, help="largest size to run the obvious build at")
+    ap.add_argument("--work", type=Path, help="working folder (default: a new temporary one, removed after)")
+    ap.add_argument("--obvious", nargs=2, type=Path, metavar=("CORPUS", "INDEX"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.obvious:
+        obvious_build(*args.obvious)
+        return
+    work = args.work or Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.1f}", flush=True)
+    try:
+        rows = bench([int(s) for s in args.sizes.split(",")], args.seed, args.obvious_max, work)
+    finally:
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
+    print(report(rows))
+
+
+if __name__ == "__main__":
+    main()
