@@ -11,7 +11,8 @@ its own process:
   the stored report), then run again with nothing changed.
 
 It prints reports/s and the ratio of the two, the cost per report relative to
-the smallest size (flat = 1.00), the peak RSS of each (the indexer and its
+the smallest size (flat = 1.00), CPU time per report (user + system, workers
+included: less sensitive to other load than wall time), the peak RSS of each (the indexer and its
 worker processes together), the no-change rerun, and bytes on disk per report.
 After each nianbao build every report's headline figures in the index are
 compared with what the generator wrote.  The machine is shared: compare
@@ -40,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 @dataclass
 class Run:
     seconds: float
+    cpu: float  # user + system seconds, the process and its children together
     peak_rss: int  # bytes, the process and its children together
     disk: int = 0  # bytes of the index
 
@@ -67,13 +69,16 @@ def measured(cmd: list[str], log: Path) -> Run:
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
         peak = 0
-        while proc.poll() is None:
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)  # usage includes the workers it waited for
+            if pid:
+                break
             peak = max(peak, _tree_rss(proc.pid))
             time.sleep(0.2)
     seconds = time.perf_counter() - started
-    if proc.returncode:
-        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}); see {log}:\n{log.read_text(errors='replace')[-2000:]}")
-    return Run(seconds, peak)
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit(f"{' '.join(cmd)} failed ({status}); see {log}:\n{log.read_text(errors='replace')[-2000:]}")
+    return Run(seconds, usage.ru_utime + usage.ru_stime, peak)
 
 
 def disk_usage(folder: Path) -> int:
@@ -145,8 +150,9 @@ def report(rows: list[dict]) -> str:
     base = rows[0]["nianbao"].seconds / rows[0]["n"]
     last_obvious = None
     lines = [
-        "| reports | nianbao s | reports/s | obvious reports/s | ratio | cost/report vs first | peak RSS | obvious peak RSS | no-change rerun | bytes/report | obvious bytes/report | figures wrong |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| reports | nianbao s | reports/s | obvious reports/s | ratio | cost/report vs first | CPU ms/report | obvious CPU ms/report "
+        "| peak RSS | obvious peak RSS | no-change rerun | bytes/report | obvious bytes/report | figures wrong |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         n, nb = row["n"], row["nianbao"]
@@ -159,6 +165,7 @@ def report(rows: list[dict]) -> str:
         lines.append(
             f"| {n} | {nb.seconds:.0f} | {n / nb.seconds:.1f} | {f'{ob_rate:.1f}' if ob_rate else '—'}{note} "
             f"| {f'{(n / nb.seconds) / ob_rate:.2f}×' if ob_rate else '—'} | {nb.seconds / n / base:.2f} "
+            f"| {1000 * nb.cpu / n:.1f} | {f'{1000 * ob.cpu / n:.1f}' if ob else '—'} "
             f"| {nb.peak_rss / 2**20:.0f} MB | {f'{ob.peak_rss / 2**20:.0f} MB' if ob else '—'} "
             f"| {row['rerun'].seconds:.1f} s | {nb.disk / n / 1024:.1f} KB | {f'{ob.disk / n / 1024:.1f} KB' if ob else '—'} | {row['wrong']} |"
         )

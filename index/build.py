@@ -102,6 +102,35 @@ def unpack(blob: bytes) -> object:
     return json.loads(zlib.decompress(blob).decode("utf-8", "surrogateescape"))
 
 
+def pack_record(record: dict) -> bytes:
+    """A source record for the ``source_record`` column (small: not compressed)."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogateescape")
+
+
+def load_records(ix) -> dict[str, dict]:
+    """path → source record, for every file the index has read.
+
+    An index written before the ``source_record`` column (RECORD_LAYOUT 1) kept
+    them as stored fields: it gets the column, and its records are read the old,
+    slow way this once (they are all out of date anyway)."""
+    if "source_record" not in ix.schema:
+        writer = ix.writer()
+        writer.add_field("source_record", make_schema()["source_record"])
+        writer.commit(merge=False)
+        ix = ix.refresh()
+    out: dict[str, dict] = {}
+    with ix.searcher() as s:
+        for leaf, _ in s.reader().leaf_readers():  # segment by segment: much cheaper per document
+            if ("kind", "source") not in leaf:
+                continue
+            column = leaf.column_reader("source_record") if leaf.has_column("source_record") else None
+            for d in leaf.postings("kind", "source").all_ids():
+                raw = column[d] if column is not None else b""
+                rec = json.loads(raw.decode("utf-8", "surrogateescape")) if raw else leaf.stored_fields(d)["record"]
+                out[rec["path"]] = rec
+    return out
+
+
 def report_id(report: Report, sha256: str) -> str:
     """One id per report: agency, place and year when known, else the file's bytes.
 
@@ -275,7 +304,7 @@ def index_file(writer, job: tuple[str, dict | None, bool]) -> tuple[str, dict, i
     if report is not None:
         docnum = writer.docnum
         writer.add_document(**report_document(report, [record["path"]]))
-    writer.add_document(kind="source", id=source_id(record["path"]), record=record)
+    writer.add_document(kind="source", id=source_id(record["path"]), source_record=pack_record(record))
     return status, record, docnum
 
 
@@ -303,8 +332,8 @@ def build_index(
     roots = [Path(p).resolve() for p in paths]
     with indexer_lock(index_dir):
         run = _Run(open_index(index_dir, create=True), on_file or (lambda *_: None))
-        found = [f.resolve() for f in (files if files is not None else find_files(paths))]
-        present = {str(f) for f in found}
+        found = real_paths(files if files is not None else find_files(paths))
+        present = set(found)
         for path in sorted(run.records):
             if path not in present and any(Path(path).is_relative_to(r) for r in roots):
                 run.remove(path)
@@ -317,6 +346,19 @@ def build_index(
         summary.reports = sum(1 for h in run.holders.values() if h)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def real_paths(files: list[Path]) -> list[str]:
+    """Absolute paths, symbolic links in folders resolved: each folder once
+    (``Path.resolve()`` per file costs an lstat per path component)."""
+    real: dict[Path, str] = {}
+    out = []
+    for f in files:
+        folder = real.get(f.parent)
+        if folder is None:
+            folder = real[f.parent] = str(f.parent.resolve())
+        out.append(os.path.join(folder, f.name))
+    return out
 
 
 class _Run:
@@ -332,8 +374,8 @@ class _Run:
         self.ix = ix
         self.notify = notify
         self.summary = Summary()
-        with ix.searcher() as s:
-            self.records: dict[str, dict] = {f["record"]["path"]: f["record"] for f in s.documents(kind="source")}
+        self.records = load_records(ix)
+        self.ix = ix.refresh()  # load_records may have added a column
         self.holders: dict[str, set[str]] = {}
         for path, rec in self.records.items():
             if rec.get("report"):
@@ -350,12 +392,11 @@ class _Run:
 
     # ---------------------------------------------------------- deciding what to read
 
-    def examine(self, f: Path) -> tuple[str, dict | None, bool] | None:
+    def examine(self, path: str) -> tuple[str, dict | None, bool] | None:
         """A worker job for a file that must be read, or None (unchanged)."""
-        path = str(f)
         old = self.records.get(path)
         try:
-            st = f.stat()
+            st = os.stat(path)
         except OSError:
             return (path, old, False)  # the worker reports why
         same = old is not None and old.get("size") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns
@@ -416,7 +457,7 @@ class _Run:
     def _index(self, pool: seg.Workers, jobs: list, batch_size: int, batch_seconds: float) -> None:
         todo = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)][::-1]  # pop() takes them in order
         merger: int | None = None  # the worker busy merging, if any
-        while todo or merger is not None:
+        while todo or merger is not None or self.merged is not None:
             # Fill: keep every free worker IN_FLIGHT chunks ahead until the batch is full.
             deadline, sent, used = time.monotonic() + batch_seconds, 0, set()
             while todo and sent < batch_size and time.monotonic() < deadline:

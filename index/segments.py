@@ -42,12 +42,13 @@ from whoosh.writing import SegmentWriter
 from index.analysis import SpanTokenizer
 
 # Tiered merging: once MERGE_FACTOR segments of one size class exist, they are
-# merged into one of the next class.  A document is rewritten about
-# log_F(N / MERGE_BASE) times, so a larger factor writes less and leaves more
-# segments for searches to visit.
+# merged into one of the next class.  Segments of MERGE_MAX documents or more
+# are left alone, so a document is rewritten at most once whatever the corpus
+# size (flat cost per report), and 100 000 reports end in about a dozen
+# segments instead of one per batch.
 MERGE_FACTOR = 8
 MERGE_BASE = 1000  # documents in a segment of class 0
-MERGE_MAX = 40_000  # segments this large are left alone
+MERGE_MAX = 10_000
 
 
 class TermPool:
