@@ -34,6 +34,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from whoosh.query import Term
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -100,25 +102,27 @@ def obvious_build(corpus: Path, index_dir: Path) -> None:
 
 
 def check_index(index_dir: Path, expected) -> int:
-    """Compare every report's headline figures in the index with the generator's; the mismatches."""
+    """Compare every report's headline figures in the index with what the
+    generator wrote into its file; the number of reports that differ (or are missing)."""
     from whoosh.index import open_dir
 
-    want = {(e.agency, e.year, *e.region): e.figures for e in expected}
+    want = {str(e.path.resolve()): e.figures for e in expected}
     got = {}
     with open_dir(str(index_dir), "reports").searcher() as s:
         reader = s.reader()
         column = reader.column_reader("meta")
-        for d in reader.all_doc_ids():
-            if column[d]:
-                m = json.loads(column[d])
-                got[(m["agency"], m["year"], m["province"], m["city"], m["county"])] = m["figures"]
-    return sum(1 for k, figures in want.items() if got.get(k) != figures) + abs(len(got) - len(want))
+        for d in s.docs_for_query(Term("kind", "report")):
+            figures = json.loads(column[d])["figures"]
+            for path in s.stored_fields(d)["record"]["sources"]:
+                got[path] = figures
+    return sum(1 for path, figures in want.items() if got.get(path) != figures)
 
 
-def bench(sizes: list[int], seed: int, obvious_max: int, work: Path) -> list[dict]:
+def bench(sizes: list[int], seed: int, obvious_max: int, work: Path) -> list[str]:
+    """Run every size; print and return the table lines as each size is done."""
     from benchmarks.corpus import make_corpus
 
-    rows = []
+    rows, lines, obvious_ref = [], [HEADER], None
     for n in sizes:
         corpus = work / f"corpus-{n}"
         t = time.perf_counter()
@@ -141,35 +145,34 @@ def bench(sizes: list[int], seed: int, obvious_max: int, work: Path) -> list[dic
         row["wrong"] = check_index(ix, expected)
         print(f"[{n}] no-change rerun {row['rerun'].seconds:.1f} s; {row['wrong']} reports with figures unlike the generator's", flush=True)
         rows.append(row)
+        obvious_ref = (n, row["obvious"]) if "obvious" in row else obvious_ref
+        lines.append(table_row(row, rows[0], obvious_ref))
+        print("\n".join(lines), flush=True)
         shutil.rmtree(ix)
         shutil.rmtree(corpus)
-    return rows
+    return lines
 
 
-def report(rows: list[dict]) -> str:
-    base = rows[0]["nianbao"].seconds / rows[0]["n"]
-    last_obvious = None
-    lines = [
-        "| reports | nianbao s | reports/s | obvious reports/s | ratio | cost/report vs first | CPU ms/report | obvious CPU ms/report "
-        "| peak RSS | obvious peak RSS | no-change rerun | bytes/report | obvious bytes/report | figures wrong |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for row in rows:
-        n, nb = row["n"], row["nianbao"]
-        ob = row.get("obvious")
-        if ob:
-            last_obvious = (row["n"], ob)
-        ref_n, ref = last_obvious if last_obvious else (None, None)
-        ob_rate = ref_n / ref.seconds if ref else None
-        note = "" if ob or not ref else f" (obvious at {ref_n})"
-        lines.append(
-            f"| {n} | {nb.seconds:.0f} | {n / nb.seconds:.1f} | {f'{ob_rate:.1f}' if ob_rate else '—'}{note} "
-            f"| {f'{(n / nb.seconds) / ob_rate:.2f}×' if ob_rate else '—'} | {nb.seconds / n / base:.2f} "
-            f"| {1000 * nb.cpu / n:.1f} | {f'{1000 * ob.cpu / n:.1f}' if ob else '—'} "
-            f"| {nb.peak_rss / 2**20:.0f} MB | {f'{ob.peak_rss / 2**20:.0f} MB' if ob else '—'} "
-            f"| {row['rerun'].seconds:.1f} s | {nb.disk / n / 1024:.1f} KB | {f'{ob.disk / n / 1024:.1f} KB' if ob else '—'} | {row['wrong']} |"
-        )
-    return "\n".join(lines)
+HEADER = (
+    "| reports | nianbao s | reports/s | obvious reports/s | ratio | cost/report vs first | CPU ms/report | obvious CPU ms/report "
+    "| peak RSS | obvious peak RSS | no-change rerun | bytes/report | obvious bytes/report | figures wrong |\n"
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def table_row(row: dict, first: dict, obvious_ref: tuple[int, Run] | None) -> str:
+    """One size's line; ``obvious_ref``: (size, run) of the obvious build to compare with."""
+    n, nb, ob = row["n"], row["nianbao"], row.get("obvious")
+    ob_rate = obvious_ref[0] / obvious_ref[1].seconds if obvious_ref else None
+    note = "" if ob or not obvious_ref else f" (at {obvious_ref[0]})"
+    flat = (nb.seconds / n) / (first["nianbao"].seconds / first["n"])
+    return (
+        f"| {n} | {nb.seconds:.0f} | {n / nb.seconds:.1f} | {f'{ob_rate:.1f}' if ob_rate else '—'}{note} "
+        f"| {f'{(n / nb.seconds) / ob_rate:.2f}×' if ob_rate else '—'} | {flat:.2f} "
+        f"| {1000 * nb.cpu / n:.1f} | {f'{1000 * ob.cpu / n:.1f}' if ob else '—'} "
+        f"| {nb.peak_rss / 2**20:.0f} MB | {f'{ob.peak_rss / 2**20:.0f} MB' if ob else '—'} "
+        f"| {row['rerun'].seconds:.1f} s | {nb.disk / n / 1024:.1f} KB | {f'{ob.disk / n / 1024:.1f} KB' if ob else '—'} | {row['wrong']} |"
+    )
 
 
 def main() -> None:
@@ -187,12 +190,12 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     print(f"cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.1f}", flush=True)
     try:
-        rows = bench([int(s) for s in args.sizes.split(",")], args.seed, args.obvious_max, work)
+        lines = bench([int(s) for s in args.sizes.split(",")], args.seed, args.obvious_max, work)
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
-    print(report(rows))
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

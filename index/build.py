@@ -315,7 +315,7 @@ def build_index(
     paths: list[str | Path],
     index_dir: str | Path,
     *,
-    batch_size: int = 4000,
+    batch_size: int = 1000,
     batch_seconds: float = 60.0,
     workers: int | None = None,
     on_file: Callable[[str, str, str], None] | None = None,

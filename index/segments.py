@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import heapq
 import math
 import multiprocessing
 import os
@@ -32,6 +33,7 @@ import signal
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from whoosh.index import TOC, clean_files
@@ -43,12 +45,11 @@ from index.analysis import SpanTokenizer
 
 # Tiered merging: once MERGE_FACTOR segments of one size class exist, they are
 # merged into one of the next class.  Segments of MERGE_MAX documents or more
-# are left alone, so a document is rewritten at most once whatever the corpus
-# size (flat cost per report), and 100 000 reports end in about a dozen
-# segments instead of one per batch.
+# are left alone, so a document is rewritten at most twice whatever the corpus
+# size, and 100 000 reports end in about a dozen segments instead of one per batch.
 MERGE_FACTOR = 8
-MERGE_BASE = 1000  # documents in a segment of class 0
-MERGE_MAX = 10_000
+MERGE_BASE = 500  # documents in a segment of class 0: about what a worker writes per batch
+MERGE_MAX = 30_000
 
 
 class TermPool:
@@ -172,21 +173,50 @@ def finish_segment(writer: SegmentWriter):
     return segment
 
 
+class _MergedPostings:
+    """The postings of several segments as one sorted stream, for a merge:
+    each segment's postings are sorted already, so they are interleaved
+    (heapq.merge) rather than pooled and sorted again; memory stays small
+    whatever the size of the segments."""
+
+    def __init__(self) -> None:
+        self.streams: list = []
+
+    def add_segment(self, reader, base: int, docmap: dict | None) -> None:
+        def moved():
+            for fieldname, text, docnum, weight, value in reader.iter_postings():  # live documents only
+                yield fieldname, text, (base + docnum if docmap is None else docmap[docnum]), weight, value
+
+        self.streams.append(moved())
+
+    def iter_postings(self):
+        return heapq.merge(*self.streams, key=itemgetter(0, 1))  # stable: segment order is docnum order
+
+    def cleanup(self) -> None:
+        self.streams = []
+
+
 def merge(ix, segments: list) -> Any:
     """One segment with the live documents of ``segments`` (deleted ones dropped)."""
     writer = FastSegmentWriter(ix, "merge")
+    writer.pool = postings = _MergedPostings()
+    readers = []
     try:
         for seg in segments:
-            reader = SegmentReader(ix.storage, ix.schema, seg)
-            try:
-                writer.add_reader(reader)
-            finally:
-                reader.close()
+            reader = SegmentReader(ix.storage, writer.schema, seg)
+            readers.append(reader)
+            names = set(writer.schema.names()) | {f for f in reader.indexed_field_names() if f in writer.schema}
+            base = writer.docnum
+            postings.add_segment(reader, base, writer.write_per_doc(names, reader))
+        writer._added = True
         return finish_segment(writer)
     except BaseException:
         writer._close_segment()
         writer._tempstorage.destroy()
         raise
+    finally:
+        for reader in readers:
+            reader.close()
 
 
 def commit_segments(writer: SegmentWriter, added: list, replaced: dict[str, Any] | None = None) -> list:
