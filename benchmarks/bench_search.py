@@ -2,9 +2,8 @@
 
     .venv/bin/python benchmarks/bench_search.py --sizes 1000,10000 [--work DIR] [--baseline-rev REV]
 
-For each size: a corpus (``benchmarks/corpus.make_corpus`` when present,
-else ``bench.synthetic_corpus``), its index (``bench_index_fixture``: the
-real indexer's report documents, one writer), then ``nianbao serve`` started as
+For each size: a corpus (``benchmarks/corpus.make_corpus``), its index (built
+by the indexer, ``index.build.build_index``), then ``nianbao serve`` started as
 a subprocess on a free 127.0.0.1 port.  It prints:
 
 - the time from starting ``serve`` to its first search answer, and the
@@ -21,7 +20,7 @@ a subprocess on a free 127.0.0.1 port.  It prints:
 
 Everything stays on the loopback interface.  The machine is shared: compare
 the ratios, not the milliseconds.  ``--work`` keeps corpora and indexes between
-runs (building 10k takes minutes, 100k hours).
+runs.
 """
 
 from __future__ import annotations
@@ -81,33 +80,28 @@ def percentile(xs: list[float], p: float) -> float:
 
 
 def corpus(work: Path, n: int) -> Path:
+    from corpus import make_corpus
+
     folder = work / f"corpus-{n}"
     if not folder.exists():
         tmp = work / f"corpus-{n}.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
-        try:
-            from corpus import make_corpus  # the indexing benchmark's generator, when merged
-
-            make_corpus(tmp, n, seed=7)
-        except ImportError:
-            from bench import synthetic_corpus
-
-            synthetic_corpus(tmp, n)
+        make_corpus(tmp, n, seed=7)
         tmp.rename(folder)
     return folder
 
 
 def index(work: Path, n: int) -> Path:
-    from bench_index_fixture import build
+    """The index ``nianbao index`` builds of the corpus (kept in ``work``)."""
+    from index.build import build_index
 
     target = work / f"ix-{n}"
     if not target.exists():
         tmp = work / f"ix-{n}.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
-        started = time.monotonic()
-        reports = build(corpus(work, n), tmp, log=lambda line: print(line, flush=True))
+        summary = build_index([corpus(work, n)], tmp)
         tmp.rename(target)
-        print(f"  built {reports} reports in {time.monotonic() - started:.0f} s", flush=True)
+        print(f"  indexed: {summary.line()}", flush=True)
     return target
 
 
