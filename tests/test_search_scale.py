@@ -253,3 +253,30 @@ def test_an_index_with_no_reports_yet_answers(tmp_path):
         assert response.status_code == 200, url
     assert client.get("/search.json").get_json()["total"] == 0
     assert client.get("/report/0123456789ab").status_code == 404
+
+
+def test_an_index_written_before_the_columns_reads_its_meta(tmp_path, corpus, engine):
+    """Same answers from an index whose schema has no ``labels``/``numbers`` columns."""
+    from whoosh import index as whoosh_index
+
+    from index.build import INDEX_NAME, analysis, report_document, report_id
+    from index.schema import make_schema
+
+    schema = make_schema(analysis())
+    schema.remove("labels")
+    schema.remove("numbers")
+    ix = whoosh_index.create_in(tmp_path, schema, INDEX_NAME)
+    writer = ix.writer()
+    for path, report in corpus[1].items():
+        data = report.to_dict()
+        data["id"] = report_id(report, path.name)
+        doc = report_document(data, [str(path)])
+        del doc["labels"], doc["numbers"]
+        writer.add_document(**doc)
+    writer.commit()
+    old = Engine(tmp_path)
+    for q, filters in (("", {}), ("应急", {"penalty": ["0", "100+"]}), ("公开", {"year": ["2022"], "outcome": ["review"]})):
+        a, b = (e.search(SearchRequest(q=q, filters=dict(filters), sort="year_desc")) for e in (old, engine))
+        assert a.total == b.total and [f.values for f in a.facets] == [f.values for f in b.facets]
+        assert [h.agency for h in a.hits] == [h.agency for h in b.hits]
+    old.close()
