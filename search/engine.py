@@ -297,7 +297,8 @@ class Engine:
         if parsed.is_empty:
             return view.columns.reports, None
         query = compile_query(parsed, view.searcher.schema)
-        return view.matches.get(query, ranked, lambda: self._match(view, query, ranked))
+        docs, scores = view.matches.get(query, ranked, lambda: self._match(view, query, ranked))
+        return docs, scores if ranked else None  # a ranked entry also serves other sorts
 
     @staticmethod
     def _match(view: _View, query, ranked: bool) -> tuple[np.ndarray, np.ndarray | None]:

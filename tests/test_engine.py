@@ -212,3 +212,10 @@ def test_best_passages_equal_a_scan_of_every_passage():
                     scan.append((-distinct, -sum(map(len, inside.values())), p.start, p.id))
             expected = [pid for *_, pid in sorted(scan)[:5]]
             assert [h.id for h in best_passages(report, literals, limit=5)] == expected and expected
+
+
+def test_a_query_ranked_before_can_be_sorted_by_year(engine):
+    engine.search(SearchRequest(q="公开"))  # its matches, with scores, are kept for this commit
+    for sort, descending in (("year_asc", False), ("year_desc", True)):
+        years = [h.year for h in engine.search(SearchRequest(q="公开", sort=sort)).hits]
+        assert years == sorted(years, reverse=descending) and len(set(years)) > 1
