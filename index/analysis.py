@@ -58,6 +58,7 @@ __all__ = [
     "Analysis",
     "BigramTokenizer",
     "JiebaTokenizer",
+    "SpanTokenizer",
     "USERDICT_FILE",
     "bigram_analyzer",
     "fold",
@@ -85,6 +86,10 @@ _WORD_RUN = re.compile(r"[^\W_]+")
 # jieba only looks words up inside runs of these characters (its re_han_default,
 # after our lowercasing), so a dictionary word with anything else never matches.
 _JIEBA_BLOCK = re.compile(r"[\u4E00-\u9FD5a-z0-9+#&._%\-]+")
+# How jieba itself splits a text into the blocks it segments one by one.
+_JIEBA_SPLIT = jieba.re_han_default
+_cut_cache: dict[str, dict[str, tuple[str, ...]]] = {}  # word list key -> block -> words
+_CUT_CACHE_SIZE = 300_000  # blocks; a few tens of MB
 
 Entry = tuple[str, int | None]  # (word, frequency or None for jieba's suggestion)
 
@@ -254,7 +259,7 @@ def _jieba_for(key: str, entries: tuple[Entry, ...]) -> jieba.Tokenizer:
 # Tokenizers
 
 
-class _SpanTokenizer(Tokenizer):
+class SpanTokenizer(Tokenizer):
     """A Whoosh tokenizer made from ``spans(text)``: (token, start, end) triples.
 
     Positions are ordinals; offsets point into the original text.  Whoosh's
@@ -263,6 +268,11 @@ class _SpanTokenizer(Tokenizer):
 
     def spans(self, text: str) -> Iterator[tuple[str, int, int]]:
         raise NotImplementedError
+
+    def terms(self, text: str) -> list[str]:
+        """The token texts of ``spans(text)``, in order (position = list index),
+        without the offsets: what indexing needs, computed faster."""
+        return [t for t, _, _ in self.spans(text)]
 
     def __call__(
         self,
@@ -297,7 +307,7 @@ class _SpanTokenizer(Tokenizer):
             yield t
 
 
-class JiebaTokenizer(_SpanTokenizer):
+class JiebaTokenizer(SpanTokenizer):
     """Words by jieba in accurate mode; positions are ordinals, offsets original.
 
     Punctuation and whitespace are dropped (also inside a jieba token: "3.5%"
@@ -333,15 +343,43 @@ class JiebaTokenizer(_SpanTokenizer):
         """The private jieba tokenizer for this word list (loaded on first use)."""
         return _jieba_for(self._key, self.entries)
 
+    def cut(self, folded: str) -> list[str]:
+        """``segmenter.cut(folded, HMM=False)``, remembering each block's cut.
+
+        jieba splits its input into blocks (runs of ideographs, letters and
+        digits, and what lies between) and segments each block on its own, so
+        cutting block by block gives exactly its answer.  Reports repeat most
+        of their blocks (table labels, boilerplate clauses), and segmenting is
+        the costly part, so each block is segmented once per process.
+        """
+        cache = _cut_cache.setdefault(self._key, {})
+        if len(cache) > _CUT_CACHE_SIZE:
+            cache.clear()
+        out: list[str] = []
+        segmenter = None
+        for block in _JIEBA_SPLIT.split(folded):
+            if not block:
+                continue
+            words = cache.get(block)
+            if words is None:
+                segmenter = segmenter or self.segmenter
+                words = cache[block] = tuple(segmenter.cut(block, HMM=False))
+            out.extend(words)
+        return out
+
     def spans(self, text: str) -> Iterator[tuple[str, int, int]]:
         """(word, start, end) with offsets into ``text``."""
         folded, origin = fold_with_origin(text)
         offset = 0
-        for piece in self.segmenter.cut(folded, HMM=False):
+        for piece in self.cut(folded):
             for m in _WORD_RUN.finditer(piece):
                 start, end = _span(origin, offset + m.start(), offset + m.end())
                 yield m.group(), start, end
             offset += len(piece)
+
+    def terms(self, text: str) -> list[str]:
+        find = _WORD_RUN.findall
+        return [word for piece in self.cut(fold(text)) for word in find(piece)]
 
 
 
@@ -360,7 +398,7 @@ def stream(text: str) -> tuple[str, list[tuple[int, int]]]:
     return chars, [_span(origin, i, i + 1) for i in kept]
 
 
-class BigramTokenizer(_SpanTokenizer):
+class BigramTokenizer(SpanTokenizer):
     """Overlapping character bigrams over the folded letters, digits and CJK.
 
     Whitespace and punctuation are skipped, so the stream runs across them:
@@ -387,6 +425,12 @@ class BigramTokenizer(_SpanTokenizer):
             return
         for i in range(len(chars) - 1):
             yield chars[i : i + 2], where[i][0], where[i + 1][1]
+
+    def terms(self, text: str) -> list[str]:
+        chars = "".join(filter(str.isalnum, fold(text)))  # stream(text)[0]
+        if len(chars) == 1:
+            return [chars]
+        return [chars[i : i + 2] for i in range(len(chars) - 1)]
 
 
 

@@ -2,14 +2,26 @@
 
     summary = build_index(["samples/"], "var/index")
 
-Incremental: a file is parsed again only when its bytes changed (size and
-mtime first, then the SHA-256); a file that disappeared from a folder being
-indexed leaves the index; two files that hold the same report (same agency and
-year, e.g. the PDF and the web page) are one report listing both sources.
+Incremental: a file is read again only when its size or mtime changed, or when
+it was parsed by another parser version (``PARSER_VERSION``); it is parsed
+again only when its bytes changed (SHA-256) or the parser did.  The index
+remembers every file it has read (a ``source`` document: hash, size, mtime,
+which report it became, or why it failed), so a version bump re-parses from
+the bytes without hashing them again, and a touched file is hashed, not parsed.
+A file that disappeared from a folder being indexed leaves the index; two files
+that hold the same report (same agency, place and year, e.g. the PDF and the web
+page) are one report listing both sources.
 
-Crash-safe: work is committed in batches (every 200 files or 20 seconds,
-whichever comes first), and a Whoosh commit is atomic (the
-new table of contents is renamed into place last).  Killing the indexer at any
+The cost per file does not grow with the index: the source records are loaded
+once, the report → files map is kept in memory, a fresh report is never
+looked up in the index, deletions are batched (one query per commit), and
+segments are merged by size class (``index/segments.py``), not on every commit.
+Reading, parsing, analysis and segment writing run in worker processes, one
+segment each; this process decides what each commit keeps.
+
+Crash-safe: work is committed in batches (every ``batch_size`` files or
+``batch_seconds``, whichever comes first), and a commit is atomic (the new
+table of contents is renamed into place last).  Killing the indexer at any
 moment leaves the last commit searchable; the next run picks up what is left,
 because a file counts as done only once its batch is committed.
 
@@ -19,6 +31,8 @@ the one already running.
 
 from __future__ import annotations
 
+import bisect
+import errno
 import fcntl
 import hashlib
 import json
@@ -31,20 +45,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.query import Or, Term
 
+from index import segments as seg
 from index.analysis import Analysis
 from index.errors import ReportError
 from index.model import Report
 from index.parse import parse_file
 from index.read import find_files, read_bytes
 from index.region import load_table
-from index.schema import make_schema
+from index.schema import make_schema, pack_labels, pack_numbers
 from index.sector import sector_of
 
 INDEX_NAME = "reports"
 LOCK_FILE = "indexer.lock"
 # Bump when parsing changes what a file yields: every file is then parsed again.
-PARSER_VERSION = 3
+PARSER_VERSION = 4
+# Bump when what the indexer stores for a file changes (same effect, separate reason).
+RECORD_LAYOUT = 2
+CHUNK = 8  # files sent to a worker at a time
+IN_FLIGHT = 2  # chunks queued per worker: enough to keep it busy, little to lose
 
 
 class IndexBusy(Exception):
@@ -73,17 +93,68 @@ class Summary:
 
 
 def pack(obj: object) -> bytes:
-    return zlib.compress(json.dumps(obj, ensure_ascii=False).encode("utf-8"), 6)
+    # surrogateescape: a file name that is not valid UTF-8 (a GBK name from an
+    # unzipped archive) arrives as lone surrogates; it must round-trip, not fail.
+    return zlib.compress(json.dumps(obj, ensure_ascii=False).encode("utf-8", "surrogateescape"), 6)
 
 
 def unpack(blob: bytes) -> object:
-    return json.loads(zlib.decompress(blob).decode("utf-8"))
+    return json.loads(zlib.decompress(blob).decode("utf-8", "surrogateescape"))
+
+
+def pack_record(record: dict) -> bytes:
+    """A source record for the ``source_record`` column (small: not compressed)."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogateescape")
+
+
+def load_records(ix) -> dict[str, dict]:
+    """path → source record, for every file the index has read.
+
+    An index written before the ``source_record`` column (RECORD_LAYOUT 1) kept
+    them as stored fields: it gets the column, and its records are read the old,
+    slow way this once (they are all out of date anyway)."""
+    if "source_record" not in ix.schema:
+        writer = ix.writer()
+        writer.add_field("source_record", make_schema()["source_record"])
+        writer.commit(merge=False)
+        ix = ix.refresh()
+    out: dict[str, dict] = {}
+    with ix.searcher() as s:
+        for leaf, _ in s.reader().leaf_readers():  # segment by segment: much cheaper per document
+            if ("kind", "source") not in leaf:
+                continue
+            column = leaf.column_reader("source_record") if leaf.has_column("source_record") else None
+            for d in leaf.postings("kind", "source").all_ids():
+                raw = column[d] if column is not None else b""
+                rec = json.loads(raw.decode("utf-8", "surrogateescape")) if raw else leaf.stored_fields(d)["record"]
+                out[rec["path"]] = rec
+    return out
 
 
 def report_id(report: Report, sha256: str) -> str:
-    """One id per report: agency and year when known, else the file's bytes."""
-    key = f"{report.agency}|{report.year}" if report.agency and report.year else sha256
+    """One id per report: agency, place and year when known, else the file's bytes.
+
+    The place is part of it because county agencies of different cities share
+    names (鼓楼区应急管理局 in 南京市 and in 福州市)."""
+    if not (report.agency and report.year):
+        key = sha256
+    else:
+        r = report.region
+        key = f"{report.agency}|{report.year}|{r.province or ''}|{r.city or ''}|{r.county or ''}"
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def source_id(path: str) -> str:
+    """The id of a file's ``source`` document (Whoosh terms must be valid UTF-8)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return "source:#" + hashlib.sha1(path.encode("utf-8", "surrogateescape")).hexdigest()
+    return f"source:{path}"
 
 
 def analysis() -> Analysis:
@@ -111,8 +182,12 @@ def indexer_lock(index_dir: Path) -> Iterator[None]:
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            # A POSIX lock, not flock(): it belongs to this process alone, so the
+            # worker processes forked below do not keep holding it if this one is killed.
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            if e.errno not in (errno.EACCES, errno.EAGAIN):
+                raise
             pid = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
             raise IndexBusy(f"another nianbao indexer (pid {pid}) is updating {index_dir}; wait for it to finish") from None
         os.ftruncate(fd, 0)
@@ -127,7 +202,8 @@ def indexer_lock(index_dir: Path) -> Iterator[None]:
 
 def report_document(report: dict, sources: list[str]) -> dict:
     """The Whoosh document of one report (``report`` is ``Report.to_dict()``)."""
-    model = Report.from_dict(report)
+    # Without the text: from_dict would re-normalise it only to map offsets, which key figures do not need.
+    model = Report.from_dict({**report, "original": "", "text": ""})
     region = report["region"]
     sector = sector_of(report["agency"])
     figures = model.key_figures()
@@ -154,6 +230,8 @@ def report_document(report: dict, sources: list[str]) -> dict:
         "agency_words": report["agency"] or "",
         "sector": sector,
         "meta": json.dumps(meta, ensure_ascii=False).encode("utf-8"),
+        "labels": pack_labels(meta),
+        "numbers": pack_numbers({**meta, **figures}),
         "data": pack(report),
         "record": {"sources": sources},
     }
@@ -168,15 +246,68 @@ def report_document(report: dict, sources: list[str]) -> dict:
     return doc
 
 
-def best_source(records: list[dict]) -> dict:
-    """Of several files holding one report, the one read most cleanly."""
+def quality(report: dict) -> list[int]:
+    """How cleanly a file was read: fewer warnings, then more numbers traced to the text."""
+    known = sum(1 for p in report["provenance"].values() if p["start"] >= 0)
+    return [len(report["warnings"]), -known]
 
-    def quality(rec: dict) -> tuple:
-        report = rec["report_data"]
-        known = sum(1 for p in report["provenance"].values() if p["start"] >= 0)
-        return (len(report["warnings"]), -known, rec["path"])
 
-    return min(records, key=quality)
+def cleanest_first(records: list[dict]) -> list[dict]:
+    """Files holding one report, the one read most cleanly first."""
+    return sorted(records, key=lambda rec: (rec.get("quality") or [1 << 30, 0], rec["path"]))
+
+
+# ------------------------------------------------------------------ one file (in a worker)
+
+
+def read_and_parse(path: str, old: dict | None, trust_sha: bool) -> tuple[str, dict, dict | None]:
+    """Read one file; parse it unless its bytes are what ``old`` says they were.
+
+    Returns (status, record, report as ``to_dict()`` or None); status is
+    "unchanged" (touched, not changed: only its mtime is new), "failed" or "parsed".
+    ``trust_sha``: size and mtime are as recorded, so the recorded hash holds
+    (a parser version bump: read the bytes again, do not hash them).
+    """
+    record: dict = {"path": path, "version": PARSER_VERSION, "layout": RECORD_LAYOUT}
+    try:
+        st = os.stat(path)
+        data = read_bytes(Path(path))
+    except (OSError, ReportError) as e:
+        record["error"] = e.reason if isinstance(e, ReportError) else f"cannot read file: {e.strerror}"
+        return "failed", record, None
+    sha = old["sha256"] if trust_sha else None
+    current = old is not None and (old.get("version"), old.get("layout")) == (PARSER_VERSION, RECORD_LAYOUT)
+    if current and not trust_sha:  # touched or changed: the hash tells
+        sha = content_hash(data)
+        if old.get("sha256") == sha:
+            return "unchanged", {**old, "mtime_ns": st.st_mtime_ns}, None
+    record.update(size=st.st_size, mtime_ns=st.st_mtime_ns)
+    try:
+        report = parse_file(path, data)
+    except ReportError as e:
+        record["error"] = e.reason
+        return "failed", record, None
+    except Exception as e:  # a parser bug must not stop the run: report it with the file
+        record["error"] = f"internal error while parsing: {type(e).__name__}: {e}"
+        return "failed", record, None
+    sha = record["sha256"] = sha or report.source.sha256  # the parser hashes what it reads
+    data_dict = report.to_dict()
+    record["report"] = data_dict["id"] = report_id(report, sha)
+    record["quality"] = quality(data_dict)
+    return "parsed", record, data_dict
+
+
+def index_file(writer, job: tuple[str, dict | None, bool]) -> tuple[str, dict, int | None]:
+    """Worker side: read and parse one file, add its source document and,
+    provisionally, its report document to ``writer``'s segment.  Returns
+    (status, record, the report document's number in the segment or None)."""
+    status, record, report = read_and_parse(*job)
+    docnum = None
+    if report is not None:
+        docnum = writer.docnum
+        writer.add_document(**report_document(report, [record["path"]]))
+    writer.add_document(kind="source", id=source_id(record["path"]), source_record=pack_record(record))
+    return status, record, docnum
 
 
 # ------------------------------------------------------------------ the run
@@ -186,8 +317,9 @@ def build_index(
     paths: list[str | Path],
     index_dir: str | Path,
     *,
-    batch_size: int = 200,
-    batch_seconds: float = 20.0,
+    batch_size: int = 1000,
+    batch_seconds: float = 60.0,
+    workers: int | None = None,
     on_file: Callable[[str, str, str], None] | None = None,
     files: list[Path] | None = None,
 ) -> Summary:
@@ -195,131 +327,244 @@ def build_index(
 
     ``on_file(path, status, reason)`` is called once per file as it is decided
     (status: added, updated, unchanged, removed, failed), for progress display.
+    ``workers``: processes that read, parse and write segments (default: one per core).
     """
     started = time.monotonic()
     index_dir = Path(index_dir)
     roots = [Path(p).resolve() for p in paths]
     with indexer_lock(index_dir):
-        ix = open_index(index_dir, create=True)
-        records = load_sources(ix)  # path -> source record
-        found = [f.resolve() for f in (files if files is not None else find_files(paths))]
-        summary = Summary()
-        notify = on_file or (lambda *_: None)
-
-        pending: list[tuple[str, dict | None]] = []  # (path, new record or None for removal)
-
-        last_commit = time.monotonic()
-
-        def flush() -> None:
-            nonlocal last_commit
-            if pending:
-                commit(ix, records, pending)
-                pending.clear()
-            last_commit = time.monotonic()
-
-        present = {str(f) for f in found}
-        for path in sorted(records):
+        run = _Run(open_index(index_dir, create=True), on_file or (lambda *_: None))
+        found = real_paths(files if files is not None else find_files(paths))
+        present = set(found)
+        for path in sorted(run.records):
             if path not in present and any(Path(path).is_relative_to(r) for r in roots):
-                pending.append((path, None))
-                summary.removed.append(path)
-                notify(path, "removed", "")
-        flush()
-
-        for f in found:
-            path = str(f)
-            old = records.get(path)
-            status, record = examine(f, old)
-            if status == "unchanged":
-                summary.unchanged.append(path)
-                if record:  # touched: remember the new mtime so it is not hashed again
-                    pending.append((path, record))
-            else:
-                if record and record.get("error"):
-                    summary.failed.append((path, record["error"]))
-                    status = "failed"
-                else:
-                    status = "updated" if old else "added"
-                    getattr(summary, status).append(path)
-                pending.append((path, record))
-            notify(path, status, record.get("error", "") if record else "")
-            # Commit often enough that a crash loses little, seldom enough that
-            # Whoosh is not busy merging small segments.
-            if len(pending) >= batch_size or time.monotonic() - last_commit > batch_seconds:
-                flush()
-        flush()
-        with ix.searcher() as s:
-            summary.reports = sum(1 for _ in s.document_numbers(kind="report"))
+                run.remove(path)
+        jobs = [job for job in map(run.examine, found) if job]
+        if jobs:
+            run.index(jobs, workers or os.cpu_count() or 1, batch_size, batch_seconds)
+        elif run.changed:
+            run.commit([])
+        summary = run.summary
+        summary.reports = sum(1 for h in run.holders.values() if h)
     summary.seconds = time.monotonic() - started
     return summary
 
 
-def load_sources(ix) -> dict[str, dict]:
-    with ix.searcher() as s:
-        return {fields["record"]["path"]: fields["record"] for fields in s.documents(kind="source")}
+def real_paths(files: list[Path]) -> list[str]:
+    """Absolute paths, symbolic links in folders resolved: each folder once
+    (``Path.resolve()`` per file costs an lstat per path component)."""
+    real: dict[Path, str] = {}
+    out = []
+    for f in files:
+        folder = real.get(f.parent)
+        if folder is None:
+            folder = real[f.parent] = str(f.parent.resolve())
+        out.append(os.path.join(folder, f.name))
+    return out
 
 
-def examine(path: Path, old: dict | None) -> tuple[str, dict | None]:
-    """Decide whether a file changed; parse it if so.  Returns (status, record)."""
-    current = old is not None and old.get("version") == PARSER_VERSION
-    record: dict = {"path": str(path), "version": PARSER_VERSION}
-    try:
-        st = path.stat()
-        if current and old.get("size") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns:
-            return "unchanged", None
-        data = read_bytes(path)
-    except (OSError, ReportError) as e:
-        record["error"] = e.reason if isinstance(e, ReportError) else f"cannot read file: {e.strerror}"
-        return "updated", record
-    sha = hashlib.sha256(data).hexdigest()
-    if current and old.get("sha256") == sha:
-        # Touched, not changed: keep what it yielded, remember the new mtime.
-        return "unchanged", {**old, "mtime_ns": st.st_mtime_ns}
-    record.update(sha256=sha, size=st.st_size, mtime_ns=st.st_mtime_ns)
-    try:
-        report = parse_file(path, data)
-    except ReportError as e:
-        record["error"] = e.reason
-        return "updated", record
-    data_dict = report.to_dict()
-    record["report"] = data_dict["id"] = report_id(report, sha)
-    record["report_data"] = data_dict
-    return "updated", record
+class _Run:
+    """One indexing run: what the index holds, what this run changed, and commits.
 
+    ``records`` (path → source record) and ``holders`` (report id → paths) are
+    loaded once and kept up to date in memory; ``live`` is the set of report ids
+    that have a committed document.  Everything a batch changed waits in
+    ``deleted_sources``, ``affected`` and ``provisional`` until its commit.
+    """
 
-def commit(ix, records: dict[str, dict], changes: list[tuple[str, dict | None]]) -> None:
-    """Apply file changes and rebuild the reports they touch, in one commit."""
-    affected: set[str] = set()
-    writer = ix.writer()
-    try:
-        for path, record in changes:
-            old = records.pop(path, None)
-            if old and old.get("report"):
-                affected.add(old["report"])
-            writer.delete_by_term("id", f"source:{path}")
-            if record is not None:
-                records[path] = record
-                if record.get("report"):
-                    affected.add(record["report"])
-                stored = dict(record)
-                if isinstance(record.get("report_data"), dict):
-                    stored["report_data"] = pack(record["report_data"])
-                writer.add_document(kind="source", id=f"source:{path}", record=stored)
-        for rid in affected:
-            writer.delete_by_term("id", rid)
-            holders = [_with_data(r) for r in records.values() if r.get("report") == rid]
-            if holders:
-                best = best_source(holders)
-                writer.add_document(**report_document(best["report_data"], sorted(r["path"] for r in holders)))
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
+    def __init__(self, ix, notify: Callable[[str, str, str], None]) -> None:
+        self.ix = ix
+        self.notify = notify
+        self.summary = Summary()
+        self.records = load_records(ix)
+        self.ix = ix.refresh()  # load_records may have added a column
+        self.holders: dict[str, set[str]] = {}
+        for path, rec in self.records.items():
+            if rec.get("report"):
+                self.holders.setdefault(rec["report"], set()).add(path)
+        self.live = set(self.holders)
+        self.deleted_sources: set[str] = set()  # paths whose committed source document goes
+        self.affected: set[str] = set()  # report ids whose document must be decided again
+        self.provisional: dict[str, list[tuple[int, int, str]]] = {}  # report id -> (worker, docnum, path)
+        self.merged = None  # (segments as they were, merged segment) from a worker, for the next commit
 
+    @property
+    def changed(self) -> bool:
+        return bool(self.deleted_sources or self.affected)
 
-def _with_data(record: dict) -> dict:
-    """A source record with its parsed report unpacked (stored records keep it packed)."""
-    data = record.get("report_data")
-    if isinstance(data, bytes):
-        record["report_data"] = unpack(data)
-    return record
+    # ---------------------------------------------------------- deciding what to read
+
+    def examine(self, path: str) -> tuple[str, dict | None, bool] | None:
+        """A worker job for a file that must be read, or None (unchanged)."""
+        old = self.records.get(path)
+        try:
+            st = os.stat(path)
+        except OSError:
+            return (path, old, False)  # the worker reports why
+        same = old is not None and old.get("size") == st.st_size and old.get("mtime_ns") == st.st_mtime_ns
+        current = old is not None and (old.get("version"), old.get("layout")) == (PARSER_VERSION, RECORD_LAYOUT)
+        if same and current:
+            self.summary.unchanged.append(path)
+            self.notify(path, "unchanged", "")
+            return None
+        return (path, old, same and "sha256" in old)
+
+    def remove(self, path: str) -> None:
+        old = self.records.pop(path)
+        self.deleted_sources.add(path)
+        if old.get("report"):
+            self._unhold(old["report"], path)
+        self.summary.removed.append(path)
+        self.notify(path, "removed", "")
+
+    def _unhold(self, rid: str, path: str) -> None:
+        self.holders.get(rid, set()).discard(path)
+        self.affected.add(rid)
+
+    def done(self, worker: int, status: str, record: dict, docnum: int | None) -> None:
+        """A worker's answer for one file."""
+        path = record["path"]
+        old = self.records.get(path)
+        self.records[path] = record
+        if old is not None:
+            self.deleted_sources.add(path)
+        if status == "unchanged":
+            self.summary.unchanged.append(path)
+            self.notify(path, "unchanged", "")
+            return
+        if old and old.get("report"):
+            self._unhold(old["report"], path)
+        if status == "failed":
+            self.summary.failed.append((path, record["error"]))
+            self.notify(path, "failed", record["error"])
+            return
+        rid = record["report"]
+        self.holders.setdefault(rid, set()).add(path)
+        self.affected.add(rid)
+        self.provisional.setdefault(rid, []).append((worker, docnum, path))
+        status = "updated" if old else "added"
+        getattr(self.summary, status).append(path)
+        self.notify(path, status, "")
+
+    # ---------------------------------------------------------- the worker loop
+
+    def index(self, jobs: list, n: int, batch_size: int, batch_seconds: float) -> None:
+        pool = seg.Workers(n, str(self.ix.storage.folder), open_index, index_file)
+        try:
+            self._index(pool, jobs, batch_size, batch_seconds)
+        finally:
+            pool.close()
+        seg.clean(self.ix)
+
+    def _index(self, pool: seg.Workers, jobs: list, batch_size: int, batch_seconds: float) -> None:
+        todo = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)][::-1]  # pop() takes them in order
+        merger: int | None = None  # the worker busy merging, if any
+        while todo or merger is not None or self.merged is not None:
+            # Fill: keep every free worker IN_FLIGHT chunks ahead until the batch is full.
+            deadline, sent, used = time.monotonic() + batch_seconds, 0, set()
+            while todo and sent < batch_size and time.monotonic() < deadline:
+                for w in range(len(pool.pids)):
+                    while todo and w != merger and pool.pending[w] < IN_FLIGHT and sent < batch_size:
+                        chunk = todo.pop()
+                        pool.send(w, ("files", chunk))
+                        sent += len(chunk)
+                        used.add(w)
+                merger = self._collect(pool, merger, timeout=0.5)
+            # Finish: every worker that got files closes its segment; commit them together.
+            for w in used:
+                pool.send(w, ("finish",))
+            segments: dict[int, object] = {}
+            while len(segments) < len(used):
+                merger = self._collect(pool, merger, timeout=1.0, segments=segments)
+            if used or self.merged is not None:
+                committed = self.commit([segments[w] for w in sorted(segments)])
+                group = seg.pick_merge(committed) if merger is None else []
+                if group:  # right after a commit no worker has a segment open
+                    merger = pool.least_busy()
+                    pool.send(merger, ("merge", group))
+            elif merger is not None and not todo:
+                merger = self._collect(pool, merger, timeout=1.0)
+
+    def _collect(self, pool: seg.Workers, merger: int | None, timeout: float, segments: dict | None = None) -> int | None:
+        for reply in pool.replies(timeout):
+            if reply.kind == "files":
+                for status, record, docnum in reply.value:
+                    self.done(reply.worker, status, record, docnum)
+            elif reply.kind == "segment":
+                assert segments is not None
+                segments[reply.worker] = (reply.worker, reply.value)
+            elif reply.kind == "merged":
+                self.merged = reply.value
+                merger = None
+        return merger
+
+    # ---------------------------------------------------------- commit
+
+    def commit(self, worker_segments: list[tuple[int, object]]) -> list:
+        """Apply one batch: deletions, the report documents it decided, its segments."""
+        by_worker = {w: s for w, s in worker_segments if s is not None}
+        writer = seg.FastSegmentWriter(self.ix, "commit", lock=True)
+        try:
+            gone = [Term("id", source_id(p)) for p in self.deleted_sources]
+            rebuild: list[str] = []
+            for rid in self.affected:
+                paths = self.holders.get(rid) or set()
+                mine = self.provisional.get(rid, [])
+                keep = len(paths) == 1 and len(mine) == 1 and mine[0][2] in paths
+                for w, docnum, _ in (mine if not keep else []):
+                    by_worker[w].delete_document(docnum)
+                if rid in self.live:
+                    gone.append(Term("id", rid))
+                if paths and not keep:
+                    rebuild.append(rid)
+            if gone:
+                writer.delete_by_query(Or(gone))
+            for rid in rebuild:
+                self._rebuild(writer, rid)
+            replaced = self._merged_into(writer)
+            committed = seg.commit_segments(writer, [by_worker[w] for w in sorted(by_worker)], replaced)
+        except BaseException:
+            if not writer.is_closed:
+                writer.cancel()
+            raise
+        for rid in self.affected:
+            (self.live.add if self.holders.get(rid) else self.live.discard)(rid)
+        self.deleted_sources.clear()
+        self.affected.clear()
+        self.provisional.clear()
+        self.ix = self.ix.refresh()
+        return committed
+
+    def _rebuild(self, writer, rid: str) -> None:
+        """The document of a report held by several files (or left with one that
+        was read in an earlier run): parse the best of them again, here."""
+        paths = sorted(self.holders[rid])
+        for rec in cleanest_first([self.records[p] for p in paths]):
+            try:
+                report = parse_file(rec["path"]).to_dict()
+            except Exception:  # changed or gone since: try the next one
+                continue
+            report["id"] = rid
+            writer.add_document(**report_document(report, paths))
+            return
+
+    def _merged_into(self, writer) -> dict[str, object]:
+        """The finished merge, as segment id → merged segment, with the documents
+        deleted since the merge started deleted in it too."""
+        if self.merged is None:
+            return {}
+        snapshot, merged = self.merged
+        self.merged = None
+        current = {s.segment_id(): s for s in writer.segments}
+        if any(s.segment_id() not in current for s in snapshot):
+            return {}  # cannot happen: only merges change the segment list
+        base = 0
+        for s in snapshot:
+            was = set(s.deleted_docs())
+            now = set(current[s.segment_id()].deleted_docs())
+            before = sorted(was)
+            for d in sorted(now - was):
+                merged.delete_document(base + d - bisect.bisect_left(before, d))
+            base += s.doc_count_all() - len(was)
+        return {s.segment_id(): merged for s in snapshot}
 

@@ -6,15 +6,24 @@ One index holds two kinds of documents (``kind``):
   indexed twice, as jieba words (``body``, ranking and phrases) and as CJK
   bigrams (``body_bi``, any substring of 2+ characters finds it).  The numbers
   people filter on are NUMERIC fields (a null is simply absent, so
-  ``withheld:0`` never matches an unknown).  ``meta`` is a compact column with
-  the facet values and headline numbers, read for every hit when counting
-  facets; ``data`` is the whole parsed report, read only for the hits shown.
+  ``withheld:0`` never matches an unknown).  Two columns are what search reads
+  for every report of a result set (facets, sorting), loaded once per segment
+  into arrays: ``labels`` (the facet strings, :data:`LABELS`) and ``numbers``
+  (:data:`NUMBERS` as little-endian float64, NaN where not printed).
+  ``meta`` (JSON) has what a hit shows, read for the hits of one page;
+  ``data`` is the whole parsed report, read only for the hits shown.
 - ``source``: one per file, the indexer's memory of what it has read (bytes
-  hash, size, mtime, which report it became, or why it failed).  Keeping it in
-  the same index makes each commit atomic: files and reports never disagree.
+  hash, size, mtime, which report it became, or why it failed), in the
+  ``source_record`` column: a column, because the indexer reads every one of
+  them at start (100 000 stored-field reads take longer than the rest of a
+  no-change run).  Keeping them in the same index makes each commit atomic:
+  files and reports never disagree.
 """
 
 from __future__ import annotations
+
+import math
+import struct
 
 from whoosh import columns
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
@@ -26,6 +35,21 @@ from index.template import KEY_FIGURES
 TEXT_FIELDS = ("agency", "province", "city", "county", "sector")
 NUMERIC_FIELDS = ("year", *KEY_FIGURES)
 FACET_FIELDS = ("year", "province", "city", "county", "agency", "sector", "template", "consistent")
+# The ``labels`` column: these strings joined by LABEL_SEP ("" when unknown).
+LABELS = ("agency", "province", "city", "county", "sector", "template")
+LABEL_SEP = "\x1f"  # ASCII unit separator: never in a printed name
+# The ``numbers`` column: year, consistent (1/0), then the headline figures.
+NUMBERS = ("year", "consistent", *KEY_FIGURES)
+NUMBERS_DTYPE = "<f8"
+_NUMBERS = struct.Struct(f"<{len(NUMBERS)}d")
+
+
+def pack_labels(values: dict[str, str | None]) -> bytes:
+    return LABEL_SEP.join((values.get(name) or "").replace(LABEL_SEP, " ") for name in LABELS).encode("utf-8")
+
+
+def pack_numbers(values: dict[str, float | bool | None]) -> bytes:
+    return _NUMBERS.pack(*(math.nan if values.get(name) is None else float(values[name]) for name in NUMBERS))
 
 
 def make_schema(analysis: Analysis | None = None) -> Schema:
@@ -37,8 +61,11 @@ def make_schema(analysis: Analysis | None = None) -> Schema:
         "body_bi": TEXT(analyzer=bigram, phrase=True),
         "agency_words": TEXT(analyzer=word, phrase=True, field_boost=3.0),
         "meta": COLUMN(columns.VarBytesColumn()),
+        "labels": COLUMN(columns.VarBytesColumn()),
+        "numbers": COLUMN(columns.FixedBytesColumn(8 * len(NUMBERS))),
         "data": STORED(),
         "record": STORED(),
+        "source_record": COLUMN(columns.VarBytesColumn()),
     }
     for name in TEXT_FIELDS:
         fields[name] = TEXT(analyzer=bigram, phrase=True, field_boost=3.0 if name == "agency" else 1.0)

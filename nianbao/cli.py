@@ -14,6 +14,7 @@ import json
 import os
 import re
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -132,12 +133,18 @@ def run_indexer(paths: list[Path], index_dir: Path):
 
     files = find_files(paths)
     bar = tqdm(total=len(files), unit="file", disable=not sys.stderr.isatty(), file=sys.stderr)
+    done = 0
+    started = time.monotonic()
 
     def on_file(path: str, status: str, reason: str) -> None:
+        nonlocal done
         if status == "failed":
             tqdm.write(f"failed: {path}: {reason}", file=sys.stderr)  # above the bar, or a plain line
         if status != "removed":
             bar.update(1)
+            done += 1
+            if bar.disable and done % 5000 == 0:  # a log, not a terminal: a line now and then
+                click.echo(f"{done}/{len(files)} files ({time.monotonic() - started:.0f} s)", err=True)
 
     try:
         summary = build_index(paths, index_dir, on_file=on_file, files=files)

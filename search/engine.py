@@ -5,21 +5,26 @@
     result.total, result.hits[0].passages[0].html, result.facets
 
 The engine only reads the index.  It picks up a newer commit by the indexer on
-the next request.
+the next request; requests already running finish on the commit they began
+with.  Requests run in parallel: each takes a searcher of its own, and the
+per-report arrays facets and sorting read are shared (``search/columns.py``).
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
-from whoosh.query import And, Term
+import numpy as np
 
 from index.build import open_index, unpack
 from index.model import Report
 from search import facets as F
+from search.columns import NONE, Columns, SegmentCache
 from search.passages import PassageHit, best_passages, match_spans, snippet
 from search.query import ParsedQuery, compile_query, parse_query
 
@@ -88,34 +93,159 @@ class SearchResult:
         }
 
 
+class _Generation:
+    """One commit of the index as searched: its columns, shared by every
+    thread, and a pool of searchers (a Whoosh searcher is not safe for two
+    threads at once; each request takes one for itself).
+
+    A superseded generation is closed when its last user gives its searcher
+    back, so a request or a streaming export never has its reader closed
+    under it by a commit."""
+
+    def __init__(self, number: int, first, columns: Columns) -> None:
+        self.number = number
+        self.columns = columns
+        self.facets = F.table(columns)
+        self.matches = _Matches()
+        self._meta: dict[int, object] = {}  # id(searcher) -> its meta column reader; they live as long as this
+        self._idle = [first]
+        self._users = 0
+        self._open = True  # still the newest
+        self._lock = threading.Lock()
+
+    def take(self, ix):
+        with self._lock:
+            self._users += 1
+            if self._idle:
+                return self._idle.pop()
+        searcher = ix.searcher()
+        if not self._same(searcher):  # a newer commit landed since this generation was opened
+            searcher.close()
+            with self._lock:
+                self._users -= 1
+            return None
+        return searcher
+
+    def meta_reader(self, searcher):
+        """``searcher``'s reader of the ``meta`` column, kept with it (opening one reads every offset)."""
+        with self._lock:
+            if id(searcher) not in self._meta:
+                self._meta[id(searcher)] = searcher.reader().column_reader("meta", translate=False)
+            return self._meta[id(searcher)]
+
+    def _same(self, searcher) -> bool:
+        gen = searcher.reader().generation()
+        return gen == self.number if gen is not None else self.columns.size == 0  # None: no segments yet
+
+    def give_back(self, searcher) -> None:
+        with self._lock:
+            self._users -= 1
+            self._idle.append(searcher)
+            done = [] if self._open or self._users else self._idle
+            if done:
+                self._idle = []
+        for s in done:
+            s.close()
+
+    def retire(self) -> None:
+        with self._lock:
+            self._open = False
+            done, self._idle = (self._idle, []) if not self._users else ([], self._idle)
+        for s in done:
+            s.close()
+
+
+class _Matches:
+    """A generation's recent query matches (document numbers, scores when
+    ranked), least recently used dropped first."""
+
+    SIZE = 32
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, query, ranked: bool, compute):
+        with self._lock:
+            found = self._entries.get(query)
+            if found is not None and (found[1] is not None or not ranked):
+                self._entries.move_to_end(query)
+                return found
+        found = compute()  # outside the lock: a slow query holds up no one
+        with self._lock:
+            self._entries[query] = found
+            while len(self._entries) > self.SIZE:
+                self._entries.popitem(last=False)
+        return found
+
+
+@dataclass
+class _View:
+    """What one request reads: one searcher and its generation's columns."""
+
+    searcher: object
+    columns: Columns
+    facets: dict[str, F.FacetColumn]
+    matches: _Matches
+    meta: Callable[[], object]  # this searcher's meta column reader
+
+
 class Engine:
+    """Thread-safe: any number of threads may search at once."""
+
     def __init__(self, index_dir) -> None:
         self.index_dir = index_dir
         self.ix = open_index(index_dir)
-        self._lock = threading.Lock()
-        self._searcher = self.ix.searcher()
-        self._metas: dict[int, dict] | None = None
+        # Whoosh 2.7.4 copies each memory-mapped segment file into a private
+        # BytesIO per reader: a pool of searchers would hold the postings in
+        # RAM once each (1.4 GB for four searchers at 10 000 reports).  Plain
+        # file reads share the OS page cache instead, for ~25 % slower matching.
+        self.ix.storage.supports_mmap = False
+        self._segments = SegmentCache()
+        self._refreshing = threading.Lock()  # held only while a new commit is read
+        self._gen: _Generation | None = None
 
     def close(self) -> None:
-        self._searcher.close()
+        gen, self._gen = self._gen, None
+        if gen:
+            gen.retire()
 
     # -------------------------------------------------------------- state
 
-    def _current(self):
-        """The searcher, refreshed if the indexer committed since."""
-        fresh = self._searcher.refresh()
-        if fresh is not self._searcher:
-            self._searcher, self._metas = fresh, None
-        if self._metas is None:
-            reader = self._searcher.reader()
-            column = reader.column_reader("meta")
-            self._metas = {}
-            for d in reader.all_doc_ids():
-                if column[d]:
-                    meta = json.loads(column[d])
-                    meta["facets"] = F.values_of(meta)
-                    self._metas[d] = meta
-        return self._searcher, self._metas
+    @contextmanager
+    def _view(self) -> Iterator[_View]:
+        """The newest generation, with a searcher of its own, until the block ends."""
+        gen = self._current(wait=False)
+        while (searcher := gen.take(self.ix)) is None:  # a commit landed meanwhile: wait for it to be read
+            gen = self._current(wait=True)
+        try:
+            yield _View(searcher, gen.columns, gen.facets, gen.matches, lambda: gen.meta_reader(searcher))
+        finally:
+            gen.give_back(searcher)
+
+    def _current(self, wait: bool) -> _Generation:
+        gen = self._gen
+        latest = self.ix.latest_generation()
+        if gen is not None and gen.number == latest:
+            return gen
+        # One thread reads the new commit; the others go on with the one they
+        # have, unless they have none or are told to wait.
+        if not self._refreshing.acquire(blocking=wait or gen is None):
+            return gen
+        try:
+            gen = self._gen
+            if gen is not None and gen.number == latest:
+                return gen
+            searcher = self.ix.searcher()
+            fresh = _Generation(latest, searcher, self._segments.columns(searcher.reader()))
+            if not fresh._same(searcher):  # a commit between the two reads: take it next time
+                fresh.number = searcher.reader().generation()
+            old, self._gen = self._gen, fresh
+        finally:
+            self._refreshing.release()
+        if old is not None:
+            old.retire()
+        return fresh
 
     # -------------------------------------------------------------- search
 
@@ -138,99 +268,109 @@ class Engine:
         notes = self.clean(request)
         parsed = parse_query(request.q)
         notes = parsed.notes + notes
-        with self._lock:
-            s, metas = self._current()
-            base, scores = self._base(s, parsed, metas, request.sort)
-            facet_list = F.count_all((metas[d]["facets"] for d in base), request.filters, request.within)
-            final = [d for d in base if F.passes(metas[d]["facets"], request.filters)]
-            ordered = self._order(final, metas, request.sort, scores)
-            first = (request.page - 1) * request.per_page
-            page = ordered[first : first + request.per_page]
-            if not page and final:
+        first = (request.page - 1) * request.per_page
+        with self._view() as view:
+            base, scores = self._base(view, parsed, request.sort)
+            facet_list = F.count_all(view.facets, base, request.filters, request.within)
+            keep = F.passes(view.facets, base, request.filters)
+            final = base[keep]
+            ranked = self._ranked(view, final, None if scores is None else scores[keep], request.sort, first + request.per_page)
+            page = ranked[first : first + request.per_page]
+            if not page and len(final):
                 notes.append(f"第 {request.page} 页超出范围（共 {-(-len(final) // request.per_page)} 页）")
-            literals = parsed.literals()
-            hits = [self._hit(s, d, metas[d], scores.get(d), literals) for d in page]
+            stored = self._stored(view, [d for d, _ in page])
+        literals = parsed.literals()
+        # Highlighting is the costly part of a big report: no searcher is held meanwhile.
+        hits = [_hit(meta, fields, score, literals) for (_, score), (meta, fields) in zip(page, stored)]
         return SearchResult(request, parsed, len(final), hits, facet_list, notes)
 
-    def _base(self, s, parsed: ParsedQuery, metas: dict, sort: str) -> tuple[list[int], dict[int, float]]:
-        """The reports matching the query (before facet filters), in index order,
-        with their scores when the results are to be ranked: one pass either way."""
-        query = And([Term("kind", "report"), compile_query(parsed, s.schema)])
-        if sort == "relevance" and not parsed.is_empty:
-            results = s.search(query, limit=None)
-            scores = {d: score for score, d in results.top_n if d in metas}
-            return sorted(scores), scores
-        return [d for d in s.docs_for_query(query) if d in metas], {}
+    def _base(self, view: _View, parsed: ParsedQuery, sort: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """The reports matching the query (before facet filters) in index order,
+        and their scores when the results are ranked by relevance.
 
-    def _order(self, docs: list[int], metas: dict, sort: str, scores: dict[int, float]) -> list[int]:
-        if scores:
-            return sorted(docs, key=lambda d: (-scores[d], d))
-        if sort == "new_received_desc":
-            key = lambda d: (metas[d]["figures"].get("new_received") is None, -(metas[d]["figures"].get("new_received") or 0), -(metas[d]["year"] or 0))  # noqa: E731
-        elif sort == "year_asc":
-            key = lambda d: (metas[d]["year"] or 0, metas[d]["agency"] or "")  # noqa: E731
+        Kept per generation (:class:`_Matches`): paging, sorting and changing
+        facet filters reuse a query's matches.  Scores come from the same pass
+        that matches.  Whoosh's top-N collector restricted to the matches is
+        no cheaper (measured: it still checks every candidate's positions), so
+        scoring only the page would cost a second pass."""
+        ranked = sort == "relevance" and not parsed.is_empty
+        if parsed.is_empty:
+            return view.columns.reports, None
+        query = compile_query(parsed, view.searcher.schema)
+        docs, scores = view.matches.get(query, ranked, lambda: self._match(view, query, ranked))
+        return docs, scores if ranked else None  # a ranked entry also serves other sorts
+
+    @staticmethod
+    def _match(view: _View, query, ranked: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        if ranked:
+            top = view.searcher.search(query, limit=None).top_n
+            docs = np.fromiter((d for _, d in top), dtype=np.int64, count=len(top))
+            scores = np.fromiter((score for score, _ in top), dtype=np.float64, count=len(top))
         else:
-            key = lambda d: (-(metas[d]["year"] or 0), metas[d]["agency"] or "")  # noqa: E731
-        return sorted(docs, key=key)
+            docs, scores = np.fromiter(view.searcher.docs_for_query(query), dtype=np.int64), None
+        keep = view.columns.is_report[docs]
+        docs, order = docs[keep], np.argsort(docs[keep], kind="stable")
+        return docs[order], None if scores is None else scores[keep][order]
 
-    def _hit(self, s, docnum: int, meta: dict, score: float | None, literals: list[str]) -> Hit:
-        stored = s.stored_fields(docnum)
-        report = Report.from_dict(unpack(stored["data"]), text_only=True)
-        matches = match_spans(report, literals)
-        return Hit(
-            id=stored["id"],
-            agency=meta["agency"],
-            year=meta["year"],
-            region={k: meta[k] for k in ("province", "city", "county")},
-            sector=meta["sector"],
-            template=meta["template"],
-            consistent=meta["consistent"],
-            published=meta["published"],
-            figures=meta["figures"],
-            snippet=snippet(report, literals, matches=matches),
-            passages=best_passages(report, literals, matches=matches),
-            sources=stored["record"]["sources"],
-            warnings=meta["warnings"],
-            score=score,
-        )
+    def _ranked(self, view: _View, docs: np.ndarray, scores: np.ndarray | None, sort: str, needed: int | None) -> list[tuple[int, float | None]]:
+        """The first ``needed`` of ``docs`` (all when None) in result order, with their scores when ranked."""
+        if scores is not None:  # best first; equal scores in index order
+            order = np.lexsort((docs, -scores))[:needed]
+            return list(zip(docs[order].tolist(), scores[order].tolist()))
+        c = view.columns
+        year = np.nan_to_num(c.number("year")[docs])
+        if sort == "new_received_desc":
+            received = c.number("new_received")[docs]
+            keys = (docs, -year, -np.nan_to_num(received), np.isnan(received))
+        else:
+            agencies, codes = c.label("agency")
+            agency = view.facets["agency"].rank[codes[docs]] if len(agencies) else np.zeros(len(docs))
+            agency = np.where(codes[docs] == NONE, -1, agency)  # no name sorts as ""
+            keys = (docs, agency, year) if sort == "year_asc" else (docs, agency, -year)
+        order = docs[np.lexsort(keys)]
+        return [(d, None) for d in (order if needed is None else order[:needed]).tolist()]
+
+    def _stored(self, view: _View, docs: list[int]) -> list[tuple[dict, dict]]:
+        meta = view.meta() if docs else None
+        return [(json.loads(meta[d]), view.searcher.stored_fields(d)) for d in docs]
 
     # -------------------------------------------------------------- one report
 
     def report(self, report_id: str) -> tuple[Report, list[str]] | None:
         """A report and the files it was read from."""
-        with self._lock:
-            s, _ = self._current()
-            docnum = s.document_number(id=report_id, kind="report")
+        with self._view() as view:
+            docnum = view.searcher.document_number(id=report_id, kind="report")
             if docnum is None:
                 return None
-            stored = s.stored_fields(docnum)
+            stored = view.searcher.stored_fields(docnum)
         return Report.from_dict(unpack(stored["data"])), stored["record"]["sources"]
 
     def metas(self, request: SearchRequest) -> list[dict]:
         """The facet values and headline numbers of every report in a result set
-        (cheap: no stored text is read), for charts and summaries."""
+        (no stored text is read), for charts and summaries."""
         self.clean(request)
         parsed = parse_query(request.q)
-        with self._lock:
-            s, metas = self._current()
-            base, _ = self._base(s, parsed, metas, "year_desc")
-            # "facets" is the engine's own cache of facet values: not part of the answer
-            return [{k: v for k, v in metas[d].items() if k != "facets"} for d in base if F.passes(metas[d]["facets"], request.filters)]
+        with self._view() as view:
+            base, _ = self._base(view, parsed, "year_desc")
+            final = base[F.passes(view.facets, base, request.filters)]
+            meta = view.meta() if len(final) else None
+            return [json.loads(meta[d]) for d in final.tolist()]
 
     def matching(self, request: SearchRequest) -> Iterator[tuple[str, Report, list[PassageHit], list[str]]]:
-        """Every report of a result set, in order, unpaged: for export and charts."""
+        """Every report of a result set, in order, unpaged: for export and charts.
+
+        The whole stream reads one generation: a commit meanwhile cannot cut it."""
         self.clean(request)
         parsed = parse_query(request.q)
-        with self._lock:
-            s, metas = self._current()
-            base, scores = self._base(s, parsed, metas, request.sort)
-            ordered = self._order([d for d in base if F.passes(metas[d]["facets"], request.filters)], metas, request.sort, scores)
         literals = parsed.literals()
-        for d in ordered:  # streamed: one report in memory at a time
-            with self._lock:
-                fields = s.stored_fields(d)
-            report = Report.from_dict(unpack(fields["data"]))
-            yield fields["id"], report, best_passages(report, literals, limit=1), fields["record"]["sources"]
+        with self._view() as view:
+            base, scores = self._base(view, parsed, request.sort)
+            keep = F.passes(view.facets, base, request.filters)
+            for d, _ in self._ranked(view, base[keep], None if scores is None else scores[keep], request.sort, None):  # streamed: one report in memory at a time
+                fields = view.searcher.stored_fields(d)
+                report = Report.from_dict(unpack(fields["data"]))
+                yield fields["id"], report, best_passages(report, literals, limit=1), fields["record"]["sources"]
+
 
     # -------------------------------------------------------------- coverage (for the web's landing page)
 
@@ -252,7 +392,8 @@ class Engine:
             return cached[1]
         first = last = None
         with self.ix.searcher() as s:
-            for term in s.reader().expand_prefix("id", "source:"):
+            # absolute paths only: a name that is not UTF-8 is stored as "source:#<hash>"
+            for term in s.reader().expand_prefix("id", "source:/"):
                 last = term.decode("utf-8") if isinstance(term, bytes) else term
                 first = first or last
         storage = self.ix.storage
@@ -261,3 +402,24 @@ class Engine:
         info = {"indexed_at": indexed_at, "source_root": source_root(p[len("source:") :] for p in {first, last} if p)}
         self._coverage = (generation, info)
         return info
+
+
+def _hit(meta: dict, stored: dict, score: float | None, literals: list[str]) -> Hit:
+    report = Report.from_dict(unpack(stored["data"]), text_only=True)
+    matches = match_spans(report, literals)
+    return Hit(
+        id=stored["id"],
+        agency=meta["agency"],
+        year=meta["year"],
+        region={k: meta[k] for k in ("province", "city", "county")},
+        sector=meta["sector"],
+        template=meta["template"],
+        consistent=meta["consistent"],
+        published=meta["published"],
+        figures=meta["figures"],
+        snippet=snippet(report, literals, matches=matches),
+        passages=best_passages(report, literals, matches=matches),
+        sources=stored["record"]["sources"],
+        warnings=meta["warnings"],
+        score=score,
+    )

@@ -1,6 +1,8 @@
 """Facets: the ways to narrow a result set, and their counts.
 
-Every facet reads a report's ``meta`` (see ``index/schema.py``).  A *value*
+Every facet is read from the generation's columns (``search/columns.py``),
+as one array over all reports: counting is numpy over the result set's
+document numbers, not a walk over per-report records.  A *value*
 facet offers the values found (年份, 省份, 机关 …); a *bucket* facet offers
 fixed ranges of a count (0 / 1–9 / 10–99 / 100+ applications); a *flag* facet
 offers yes/no properties a report may have several of (有行政复议, 被纠正 …).
@@ -13,13 +15,46 @@ would add or keep, and never drop to zero just because a sibling is selected.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
-Meta = dict
+import numpy as np
+
+from search.columns import NONE, Columns
 
 UNKNOWN = "unknown"  # bucket of reports whose number was not printed or not readable
+
+
+class FacetColumn:
+    """One facet over every document of a generation: its distinct ``values``
+    and, per document, either the code of its one value (``codes``, NONE for
+    none) or a row of yes/no per value (``flags``, for facets where a report
+    may have several)."""
+
+    def __init__(self, values: list[str], codes: np.ndarray | None = None, flags: np.ndarray | None = None) -> None:
+        self.values, self.codes, self.flags = values, codes, flags
+        self.index = {v: i for i, v in enumerate(values)}
+
+    @cached_property
+    def rank(self) -> np.ndarray:
+        """Each value's position in string order, to sort values without comparing strings."""
+        rank = np.empty(len(self.values), dtype=np.int64)
+        rank[sorted(range(len(self.values)), key=self.values.__getitem__)] = np.arange(len(self.values))
+        return rank
+
+    def has(self, docs: np.ndarray, selected: list[str]) -> np.ndarray:
+        """Which of ``docs`` have any of the ``selected`` values."""
+        chosen = [self.index[v] for v in selected if v in self.index]
+        if self.flags is not None:
+            return self.flags[docs][:, chosen].any(axis=1)
+        return np.isin(self.codes[docs], chosen)
+
+    def counts(self, docs: np.ndarray) -> np.ndarray:
+        """How many of ``docs`` have each value."""
+        if self.flags is not None:
+            return self.flags[docs].sum(axis=0)
+        return np.bincount(self.codes[docs] + 1, minlength=len(self.values) + 1)[1:]
 
 
 @dataclass(frozen=True)
@@ -27,7 +62,7 @@ class FacetSpec:
     name: str  # URL parameter
     label: str
     kind: str  # "value" | "bucket" | "flag"
-    values: Callable[[Meta], list[str]]  # the facet values one report has
+    column: Callable[[Columns], FacetColumn]  # the facet over a generation's reports
     fixed: tuple[tuple[str, str], ...] = ()  # (value, label), in display order, for bucket/flag
     top: int = 0  # show only the top N values (0 = all); the rest via search-within
 
@@ -35,56 +70,52 @@ class FacetSpec:
         return dict(self.fixed).get(value, value)
 
 
-def _field(name: str) -> Callable[[Meta], list[str]]:
-    def values(meta: Meta) -> list[str]:
-        value = meta.get(name)
-        return [] if value in (None, "") else [str(value)]
+def _label(name: str) -> Callable[[Columns], FacetColumn]:
+    return lambda columns: FacetColumn(*columns.label(name))
 
-    return values
+
+def _year(columns: Columns) -> FacetColumn:
+    years = columns.number("year")
+    known = ~np.isnan(years)
+    distinct, inverse = np.unique(years[known].astype(np.int64), return_inverse=True)
+    codes = np.full(len(years), NONE, dtype=np.int64)
+    codes[known] = inverse
+    return FacetColumn([str(y) for y in distinct.tolist()], codes)
+
+
+def _consistent(columns: Columns) -> FacetColumn:
+    ok = columns.number("consistent")
+    return FacetColumn(["yes", "no"], np.where(np.isnan(ok), NONE, np.where(ok > 0, 0, 1)))
 
 
 BUCKETS = (("0", "0"), ("1-9", "1–9"), ("10-99", "10–99"), ("100+", "100 及以上"), (UNKNOWN, "未填报/不详"))
 
 
-def bucket_of(value: float | None) -> str:
-    if value is None:
-        return UNKNOWN
-    if value <= 0:
-        return "0"
-    if value < 10:
-        return "1-9"
-    if value < 100:
-        return "10-99"
-    return "100+"
+def bucket_codes(values: np.ndarray) -> np.ndarray:
+    """Each number's position in BUCKETS (NaN, not printed, is UNKNOWN)."""
+    with np.errstate(invalid="ignore"):
+        return np.select([np.isnan(values), values <= 0, values < 10, values < 100], [4, 0, 1, 2], 3)
 
 
-def _bucket(figure: str) -> Callable[[Meta], list[str]]:
-    return lambda meta: [bucket_of(meta["figures"].get(figure))]
+def _bucket(figure: str) -> Callable[[Columns], FacetColumn]:
+    return lambda columns: FacetColumn([v for v, _ in BUCKETS], bucket_codes(columns.number(figure)))
 
 
-def _outcomes(meta: Meta) -> list[str]:
-    f = meta["figures"]
-    out = []
-    if (f.get("review") or 0) > 0:
-        out.append("review")
-    if (f.get("litigation") or 0) > 0:
-        out.append("litigation")
-    if (f.get("review_corrected") or 0) + (f.get("litigation_corrected") or 0) > 0:
-        out.append("corrected")
-    return out
+def _outcomes(columns: Columns) -> FacetColumn:
+    def some(*names: str) -> np.ndarray:
+        return sum(np.nan_to_num(columns.number(n)) for n in names) > 0
 
-
-def _consistent(meta: Meta) -> list[str]:
-    return ["yes" if meta["consistent"] else "no"]
+    return FacetColumn(["review", "litigation", "corrected"],
+                       flags=np.column_stack([some("review"), some("litigation"), some("review_corrected", "litigation_corrected")]))  # fmt: skip
 
 
 FACETS: list[FacetSpec] = [
-    FacetSpec("year", "年度", "value", _field("year")),
-    FacetSpec("province", "省份", "value", _field("province")),
-    FacetSpec("city", "城市", "value", _field("city"), top=15),
-    FacetSpec("county", "区县", "value", _field("county"), top=15),
-    FacetSpec("sector", "领域", "value", _field("sector"), top=15),
-    FacetSpec("agency", "机关", "value", _field("agency"), top=10),
+    FacetSpec("year", "年度", "value", _year),
+    FacetSpec("province", "省份", "value", _label("province")),
+    FacetSpec("city", "城市", "value", _label("city"), top=15),
+    FacetSpec("county", "区县", "value", _label("county"), top=15),
+    FacetSpec("sector", "领域", "value", _label("sector"), top=15),
+    FacetSpec("agency", "机关", "value", _label("agency"), top=10),
     FacetSpec("new_received", "本年新收申请", "bucket", _bucket("new_received"), BUCKETS),
     FacetSpec("withheld", "不予公开", "bucket", _bucket("withheld"), BUCKETS),
     FacetSpec("licensing", "行政许可决定", "bucket", _bucket("licensing"), BUCKETS),
@@ -97,7 +128,7 @@ FACETS: list[FacetSpec] = [
         (("review", "有行政复议"), ("litigation", "有行政诉讼"), ("corrected", "复议或诉讼被纠正")),
     ),
     FacetSpec("consistent", "数据核对", "value", _consistent, (("yes", "勾稽关系一致"), ("no", "勾稽关系不一致"))),
-    FacetSpec("template", "模板版本", "value", _field("template"), (("2021", "2021 版"), ("2019", "2019 版"))),
+    FacetSpec("template", "模板版本", "value", _label("template"), (("2021", "2021 版"), ("2019", "2019 版"))),
 ]
 BY_NAME = {f.name: f for f in FACETS}
 
@@ -120,42 +151,53 @@ class Facet:
     within: str = ""  # the search within this facet, if any
 
 
-def values_of(meta: Meta) -> dict[str, frozenset[str]]:
-    """Every facet's values for one report; computed once per report and kept."""
-    return {spec.name: frozenset(spec.values(meta)) for spec in FACETS}
+def table(columns: Columns) -> dict[str, FacetColumn]:
+    """Every facet over a generation; built once per generation and shared."""
+    return columns.derived("facets", lambda c: {spec.name: spec.column(c) for spec in FACETS})
 
 
-def count_all(docs: Iterable[dict[str, frozenset[str]]], filters: dict[str, list[str]], within: dict[str, str]) -> list[Facet]:
-    """Every facet's counts over ``docs`` (each report's ``values_of``).
+def passes(facets: dict[str, FacetColumn], docs: np.ndarray, filters: dict[str, list[str]]) -> np.ndarray:
+    """Which of ``docs`` pass every filter."""
+    keep = np.ones(len(docs), dtype=bool)
+    for name, chosen in filters.items():
+        if chosen:
+            keep &= facets[name].has(docs, chosen)
+    return keep
+
+
+def count_all(facets: dict[str, FacetColumn], docs: np.ndarray, filters: dict[str, list[str]], within: dict[str, str]) -> list[Facet]:
+    """Every facet's counts over ``docs``.
 
     A report counts toward facet F when it passes every filter but F's own.
-    One pass: a report failing no filter counts everywhere, one failing only
-    F's filter counts for F alone, one failing two counts nowhere.
     """
-    chosen = {name: set(values) for name, values in filters.items() if values}
-    counts: dict[str, Counter[str]] = {spec.name: Counter() for spec in FACETS}
-    for values in docs:
-        failed = [name for name, sel in chosen.items() if not values[name] & sel]
-        if not failed:
-            for name, c in counts.items():
-                c.update(values[name])
-        elif len(failed) == 1:
-            counts[failed[0]].update(values[failed[0]])
-    return [_facet(spec, counts[spec.name], filters.get(spec.name, []), within.get(spec.name, "")) for spec in FACETS]
+    chosen = {name: values for name, values in filters.items() if values}
+    passing = {name: facets[name].has(docs, values) for name, values in chosen.items()}
+    everywhere = np.logical_and.reduce(list(passing.values())) if passing else np.ones(len(docs), dtype=bool)
+    out = []
+    for spec in FACETS:
+        if spec.name in passing:
+            others = [m for name, m in passing.items() if name != spec.name]
+            keep = np.logical_and.reduce(others) if others else np.ones(len(docs), dtype=bool)
+        else:
+            keep = everywhere
+        col = facets[spec.name]
+        out.append(_facet(spec, col, col.counts(docs[keep]), filters.get(spec.name, []), within.get(spec.name, "")))
+    return out
 
 
-def passes(values: dict[str, frozenset[str]], filters: dict[str, list[str]]) -> bool:
-    return all(values[name] & set(chosen) for name, chosen in filters.items() if chosen)
+def _facet(spec: FacetSpec, col: FacetColumn, counts: np.ndarray, selected: list[str], within: str) -> Facet:
+    def count(v: str) -> int:
+        return int(counts[col.index[v]]) if v in col.index else 0
 
-
-def _facet(spec: FacetSpec, counts: Counter[str], selected: list[str], within: str) -> Facet:
+    present = np.flatnonzero(counts)
     if spec.fixed:
-        order = [v for v, _ in spec.fixed]
-        values = [v for v in order if counts[v] or v in selected]
-    elif spec.name == "year":
-        values = sorted(counts, reverse=True)
+        values = [v for v, _ in spec.fixed if count(v) or v in selected]
     else:
-        values = sorted(counts, key=lambda v: (-counts[v], v))
+        if spec.name == "year":  # newest first
+            order = present[np.argsort(-col.rank[present], kind="stable")]
+        else:  # most reports first, then by name
+            order = present[np.lexsort((col.rank[present], -counts[present]))]
+        values = [col.values[i] for i in order.tolist()]
     values += [v for v in selected if v not in values]  # still shown, to be deselected
     if within:
         values = [v for v in values if within in v]
@@ -167,7 +209,7 @@ def _facet(spec: FacetSpec, counts: Counter[str], selected: list[str], within: s
         spec.name,
         spec.label,
         spec.kind,
-        [FacetValue(v, spec.label_of(v), counts[v], v in selected) for v in shown],
+        [FacetValue(v, spec.label_of(v), count(v), v in selected) for v in shown],
         more,
         within,
     )

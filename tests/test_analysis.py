@@ -453,3 +453,21 @@ def test_variants_become_matching_phrases(index_dir):
     for v in variants("高新区发改局"):
         found |= hits(ix, bigram_query("body_bi", v))
     assert "zibo-gaoxin-fagai-2023" in found
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from("应急管理局依申请公开处理待处理第5条ＡＢＣabc 3.5%，。⑩…\n\t（）-_·Ⅻ²é"), max_size=60))
+def test_index_terms_are_the_query_tokens(text):
+    """Indexing takes tokenizer.terms(); queries and highlighting the full
+    token stream: they must be the same tokens, in the same order."""
+    for analyzer in Analysis(["应急管理局"]).analyzers():
+        tokenizer = analyzer.items[0]
+        assert tokenizer.terms(text) == [t.text for t in analyzer(text)]
+
+
+def test_cut_cache_gives_jiebas_own_cut(word):
+    tokenizer = word.items[0]
+    for text in TEXTS.values():
+        folded = fold(text)
+        assert tokenizer.cut(folded) == list(tokenizer.segmenter.cut(folded, HMM=False))
+        assert tokenizer.cut(folded) == list(tokenizer.segmenter.cut(folded, HMM=False))  # from the cache

@@ -137,3 +137,129 @@ def test_a_second_indexer_gets_a_clear_message(corpus, tmp_path):
     assert second.returncode == 1
     assert f"another nianbao indexer (pid {os.getpid()}) is updating" in second.stderr
     assert "Traceback" not in second.stderr
+
+
+# ---------------------------------------------------------------- the write path at scale
+
+
+def test_fast_analysis_gives_whooshs_postings():
+    """The workers' analysis shortcut yields exactly what Whoosh's own field.index() does."""
+    from index.build import open_index
+    from index.segments import _fast_items
+
+    texts = [p.read_text(encoding="utf-8") for p in SAMPLES] + [
+        "ＡＢＣ　第5条 3.5% ⑩项 …… 淄博市（高新区）应急管理局", "a", "", "，。", "处理待处理"]
+    schema = make_schema_for_test()
+    fast_fields = 0
+    for name in schema.names():
+        field = schema[name]
+        for text in texts:
+            fast = _fast_items(field, text)
+            if fast is None:
+                break
+            assert sorted(fast) == sorted(field.index(text)), (name, text[:20])
+        else:
+            fast_fields += 1
+    assert fast_fields == 8  # body, body_bi, agency_words and the five place/sector fields
+
+
+def make_schema_for_test():
+    from index.build import analysis
+    from index.schema import make_schema
+
+    return make_schema(analysis())
+
+
+def test_same_named_agencies_of_two_cities_are_two_reports(tmp_path):
+    from benchmarks.corpus import make_corpus
+
+    expected = make_corpus(tmp_path / "c", 10, seed=2)
+    twins = [e for e in expected if sum(x.agency == e.agency and x.year == e.year for x in expected) > 1]
+    assert len(twins) >= 2 and len({e.region for e in twins}) == len(twins)
+    summary = build_index([tmp_path / "c"], tmp_path / "ix")
+    assert summary.reports == 10 and not summary.failed
+    engine = Engine(tmp_path / "ix")
+    try:
+        hits = engine.search(SearchRequest(q=f'agency:"{twins[0].agency}"', per_page=100)).hits
+        got = {(h.region["province"], h.region["city"]) for h in hits if h.agency == twins[0].agency and h.year == twins[0].year}
+        assert got == {e.region[:2] for e in twins if e.agency == twins[0].agency}
+    finally:
+        engine.close()
+
+
+def test_a_file_name_that_is_not_utf8_is_indexed(corpus, tmp_path):
+    """A GBK name from an unzipped archive reaches Python as surrogate escapes."""
+    name = os.fsdecode("临淄".encode("gbk") + b"-2020.txt")
+    shutil.copy(corpus / "zibo-linzi-yingji-2020.txt", corpus / name)
+    (corpus / "zibo-linzi-yingji-2020.txt").unlink()
+    summary = build_index([corpus], tmp_path / "ix")
+    assert not summary.failed and summary.reports == 5
+    assert any(p.endswith(name) for p in summary.added)
+    assert reports(tmp_path / "ix")["临淄区应急管理局"] == [name]
+    assert build_index([corpus], tmp_path / "ix").unchanged.__len__() == 5
+
+
+def test_parser_version_bump_reparses_without_hashing(corpus, tmp_path, monkeypatch):
+    """The indexer trusts the recorded hash of a file whose size and mtime are
+    unchanged (the parser still hashes what it reads, for the report's source)."""
+    import index.build as build
+
+    ix = tmp_path / "ix"
+    build_index([corpus], ix)
+
+    def no_hashing(*_):
+        raise AssertionError("hashed a file whose size and mtime are as recorded")
+
+    monkeypatch.setattr(build, "PARSER_VERSION", build.PARSER_VERSION + 1)
+    monkeypatch.setattr(build, "content_hash", no_hashing)  # the workers are forked: they inherit it
+    bumped = build_index([corpus], ix)
+    assert len(bumped.updated) == 5 and not bumped.failed and bumped.reports == 5
+    assert len(build_index([corpus], ix).unchanged) == 5
+
+
+def test_a_run_with_nothing_changed_writes_nothing(corpus, tmp_path):
+    from whoosh.index import open_dir
+
+    ix = tmp_path / "ix"
+    build_index([corpus], ix)
+    before = open_dir(ix, "reports").latest_generation()
+    files = sorted(p.name for p in ix.iterdir())
+    assert len(build_index([corpus], ix).unchanged) == 5
+    assert open_dir(ix, "reports").latest_generation() == before
+    assert sorted(p.name for p in ix.iterdir()) == files
+
+
+def test_many_batches_and_merges_keep_one_document_per_report(tmp_path, monkeypatch):
+    """Commits every few files and merges every two segments, with files changed,
+    duplicated and deleted between runs: the index still holds each report once,
+    with the right sources, and one source document per file."""
+    import index.segments as segments
+    from benchmarks.corpus import make_corpus
+    from whoosh.index import open_dir
+
+    monkeypatch.setattr(segments, "MERGE_BASE", 2)
+    monkeypatch.setattr(segments, "MERGE_FACTOR", 2)
+    folder = tmp_path / "c"
+    expected = make_corpus(folder, 40, seed=4)
+    ix = tmp_path / "ix"
+    first = build_index([folder], ix, batch_size=6)
+    assert first.reports == 40 and len(first.added) == 40
+
+    for e in expected[:5]:
+        e.path.unlink()
+    shutil.copy(expected[5].path, folder / "copy-of-5.txt")
+    changed = expected[6].path
+    changed.write_text(changed.read_text(encoding="utf-8").replace("一、总体情况", "一、总体情况\n本年度新增一项独特事项甲乙丙。", 1), encoding="utf-8")
+    second = build_index([folder], ix, batch_size=3)
+    assert (len(second.removed), len(second.added), len(second.updated)) == (5, 1, 1)
+    assert second.reports == 35
+
+    index = open_dir(ix, "reports")
+    with index.searcher() as s:
+        kinds = [f["kind"] for f in s.all_stored_fields()]
+        ids = [f["id"] for f in s.all_stored_fields() if f["kind"] == "report"]
+        sources = {f["id"]: f["record"]["sources"] for f in s.all_stored_fields() if f["kind"] == "report"}
+    assert kinds.count("source") == 36 and len(ids) == len(set(ids)) == 35
+    assert sorted(len(v) for v in sources.values()) == [1] * 34 + [2]
+    assert len(index._segments()) < 10  # merged as it went
+    assert set(reports(ix, "独特事项甲乙丙")) == {expected[6].agency}

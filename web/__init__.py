@@ -94,7 +94,7 @@ def error_page(code: int, detail: str | None = None):
 
 
 def engine() -> Engine:
-    """The app's engine (one per app, shared by all threads; it locks itself)."""
+    """The app's engine (one per app, shared by all threads: it is thread-safe)."""
     from flask import current_app
 
     return current_app.extensions["nianbao.engine"]

@@ -1,0 +1,379 @@
+"""Whoosh segments written in worker processes, and committed by the one indexer.
+
+Whoosh lets one writer change an index, and its writer does everything in the
+calling process: analysis, posting pooling, segment writing, merging.  Here the
+expensive part runs in :class:`Workers`, each with its own segment:
+
+- a worker reads, hashes and parses a file, and adds its ``source`` document
+  and (provisionally) its ``report`` document to the segment it is writing;
+- on ``finish`` it closes that segment and hands it (a small picklable object
+  naming files already on disk) to the indexer, which decides which of its
+  documents stay (see ``index/build.py``) by marking the others deleted;
+- on ``merge`` it rewrites a few committed segments as one.
+
+Only :func:`commit_segments` makes segments part of the index, by writing a
+new table of contents (Whoosh renames it into place: atomic).  A segment not yet
+listed in a table of contents is invisible; if the run dies, its files are
+removed by the next run's :func:`clean`.
+
+This module leans on Whoosh 2.7.4 internals (``SegmentWriter._finalize_segment``,
+``TOC``); whoosh is pinned.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import heapq
+import math
+import multiprocessing
+import os
+import shutil
+import signal
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
+
+from whoosh.index import TOC, clean_files
+from whoosh.reading import SegmentReader
+from whoosh.formats import Positions
+from whoosh.writing import SegmentWriter
+
+from index.analysis import SpanTokenizer
+
+# Tiered merging: once MERGE_FACTOR segments of one size class exist, they are
+# merged into one of the next class.  Segments of MERGE_MAX documents or more
+# are left alone, so a document is rewritten at most twice whatever the corpus
+# size, and 100 000 reports end in about a dozen segments instead of one per batch.
+MERGE_FACTOR = 8
+MERGE_BASE = 500  # documents in a segment of class 0: about what a worker writes per batch
+MERGE_MAX = 30_000
+
+
+class TermPool:
+    """The postings of one segment, grouped by term as they are added.
+
+    Whoosh's own pool sorts every posting and spills sorted runs to disk
+    (pickled) past a memory limit; documents arrive here in docnum order, so
+    grouping by (field, term) and sorting the terms once gives the same
+    stream, without the pickling.  Memory is that of one segment: a batch.
+    """
+
+    def __init__(self) -> None:
+        self.terms: dict[tuple[str, bytes], list] = {}
+
+    def add(self, item) -> None:
+        fieldname, text, docnum, weight, vbytes = item
+        postings = self.terms.get((fieldname, text))
+        if postings is None:
+            self.terms[(fieldname, text)] = [docnum, weight, vbytes]
+        else:
+            postings += (docnum, weight, vbytes)
+
+    def iter_postings(self):
+        terms, self.terms = self.terms, {}
+        for key in sorted(terms):
+            fieldname, text = key
+            flat = terms.pop(key)
+            for i in range(0, len(flat), 3):
+                yield fieldname, text, flat[i], flat[i + 1], flat[i + 2]
+
+    def cleanup(self) -> None:
+        self.terms = {}
+
+
+class _Lengths:
+    """Field lengths of a new segment, read once per field (Whoosh looks one up
+    for every posting it writes)."""
+
+    def __init__(self, reader, doc_count: int) -> None:
+        self.reader, self.doc_count, self.columns = reader, doc_count, {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        column = self.columns.get(fieldname)
+        if column is None:
+            column = self.columns[fieldname] = [self.reader.doc_field_length(d, fieldname, default) for d in range(self.doc_count)]
+        return column[docnum]
+
+
+def _fast_items(field, value):
+    """``field.index(value)`` for our text fields, from the tokenizer's term list
+    (the same tokens, without a Whoosh Token object per token); None for other fields."""
+    analyzer = getattr(field, "analyzer", None)
+    items = getattr(analyzer, "items", None)
+    if not (isinstance(field.format, Positions) and items and len(items) == 1 and isinstance(items[0], SpanTokenizer)):
+        return None
+    positions: dict[str, list[int]] = {}
+    for pos, term in enumerate(items[0].terms(value)):
+        p = positions.get(term)
+        if p is None:
+            positions[term] = [pos]
+        else:
+            p.append(pos)
+    boost, encode = field.format.field_boost, field.format.encode
+    return [(term.encode("utf-8"), len(p), len(p) * boost, encode(p)) for term, p in positions.items()]
+
+
+class FastSegmentWriter(SegmentWriter):
+    """A SegmentWriter for one new segment: the index lock only for the
+    indexer's own writer (``lock``), a private temporary folder (Whoosh's
+    default one is shared by every writer of an index, and each removes it when
+    done), the pool above, and the analysis of our text fields without
+    per-token objects."""
+
+    def __init__(self, ix, tag: str, lock: bool = False) -> None:
+        super().__init__(ix, _lk=lock)
+        self._tempstorage = ix.storage.temp_storage(f"{ix.indexname}.{tag}.{os.getpid()}.tmp")
+        self.pool = TermPool()
+
+    def add_document(self, **fields) -> None:
+        # SegmentWriter.add_document, with _fast_items for the analysis; no
+        # vectors, spelling or per-field boosts (the schema uses none).
+        perdoc, schema, docnum, add_post = self.perdocwriter, self.schema, self.docnum, self.pool.add
+        perdoc.start_doc(docnum)
+        for fieldname in sorted(fields):
+            value = fields[fieldname]
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                items = _fast_items(field, value)
+                if items is None:
+                    items = field.index(value)
+                for tbytes, freq, weight, vbytes in items:
+                    if field.scorable:
+                        length += freq
+                    add_post((fieldname, tbytes, docnum, weight, vbytes))
+            perdoc.add_field(fieldname, field, value if field.stored else None, length)
+            if field.column_type:
+                perdoc.add_column_value(fieldname, field.column_type, field.to_column_value(value))
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        pdr = self.per_document_reader()
+        try:
+            self.fieldwriter.add_postings(self.schema, _Lengths(pdr, self.docnum), self.pool.iter_postings())
+        finally:
+            pdr.close()
+        self.fieldwriter.close()
+
+
+def finish_segment(writer: SegmentWriter):
+    """Close ``writer``'s segment; the segment, or None if it holds nothing."""
+    segment = writer._finalize_segment() if writer._added else None
+    if segment is None:
+        writer._close_segment()
+    writer._tempstorage.destroy()
+    return segment
+
+
+class _MergedPostings:
+    """The postings of several segments as one sorted stream, for a merge:
+    each segment's postings are sorted already, so they are interleaved
+    (heapq.merge) rather than pooled and sorted again; memory stays small
+    whatever the size of the segments."""
+
+    def __init__(self) -> None:
+        self.streams: list = []
+
+    def add_segment(self, reader, base: int, docmap: dict | None) -> None:
+        def moved():
+            for fieldname, text, docnum, weight, value in reader.iter_postings():  # live documents only
+                yield fieldname, text, (base + docnum if docmap is None else docmap[docnum]), weight, value
+
+        self.streams.append(moved())
+
+    def iter_postings(self):
+        return heapq.merge(*self.streams, key=itemgetter(0, 1))  # stable: segment order is docnum order
+
+    def cleanup(self) -> None:
+        self.streams = []
+
+
+def merge(ix, segments: list) -> Any:
+    """One segment with the live documents of ``segments`` (deleted ones dropped)."""
+    writer = FastSegmentWriter(ix, "merge")
+    writer.pool = postings = _MergedPostings()
+    readers = []
+    try:
+        for seg in segments:
+            reader = SegmentReader(ix.storage, writer.schema, seg)
+            readers.append(reader)
+            names = set(writer.schema.names()) | {f for f in reader.indexed_field_names() if f in writer.schema}
+            base = writer.docnum
+            postings.add_segment(reader, base, writer.write_per_doc(names, reader))
+        writer._added = True
+        return finish_segment(writer)
+    except BaseException:
+        writer._close_segment()
+        writer._tempstorage.destroy()
+        raise
+    finally:
+        for reader in readers:
+            reader.close()
+
+
+def commit_segments(writer: SegmentWriter, added: list, replaced: dict[str, Any] | None = None) -> list:
+    """Commit ``writer`` (the indexer's, holding the lock) together with the
+    worker segments ``added``; ``replaced`` maps the ids of merged segments to
+    the segment that replaces them.  Returns the committed segment list.
+
+    Leftover files are not removed here: workers may be writing segments the
+    table of contents does not list yet.  :func:`clean` does it once they are idle.
+    """
+    replaced = replaced or {}
+    segments, done = [], set()
+    for seg in writer.segments:
+        new = replaced.get(seg.segment_id())
+        if new is None:
+            segments.append(seg)
+        elif id(new) not in done:
+            done.add(id(new))
+            segments.append(new)
+    own = finish_segment(writer)
+    segments += [s for s in (own, *added) if s is not None]
+    TOC(writer.schema, segments, writer.generation).write(writer.storage, writer.indexname)
+    if writer.writelock:
+        writer.writelock.release()
+    writer.is_closed = True
+    return segments
+
+
+def clean(ix) -> None:
+    """Remove files no table of contents lists (merged-away segments, a killed
+    run's) and the temporary folders; only when no worker is writing."""
+    toc = ix._read_toc()
+    clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
+    for name in os.listdir(ix.storage.folder):
+        if name.startswith(f"{ix.indexname}.") and name.endswith(".tmp"):
+            shutil.rmtree(os.path.join(ix.storage.folder, name), ignore_errors=True)
+
+
+def size_class(doc_count: int) -> int:
+    """0 below MERGE_BASE × MERGE_FACTOR documents, 1 below that × MERGE_FACTOR, …"""
+    return int(math.log(max(doc_count, MERGE_BASE) / MERGE_BASE, MERGE_FACTOR))
+
+
+def pick_merge(segments: list) -> list:
+    """Segments to merge now: MERGE_FACTOR of the same size class, smallest
+    class first; none if no class is full."""
+    classes: dict[int, list] = {}
+    for seg in segments:
+        live = seg.doc_count()
+        if live < MERGE_MAX:
+            classes.setdefault(size_class(live), []).append(seg)
+    for _, group in sorted(classes.items()):
+        if len(group) >= MERGE_FACTOR:
+            return sorted(group, key=lambda s: s.doc_count())[:MERGE_FACTOR]
+    return []
+
+
+# ---------------------------------------------------------------------- workers
+
+
+@dataclass
+class Reply:
+    worker: int
+    kind: str  # "files" | "segment" | "merged" | "error"
+    value: Any
+
+
+def _serve(index_dir: str, open_index: Callable, handle_file: Callable, conn) -> None:
+    """A worker's loop: ("files", jobs) | ("finish",) | ("merge", segments) | None."""
+    _die_with_parent()
+    ix = open_index(index_dir)
+    writer = None
+    while True:
+        try:
+            msg = conn.recv()
+        except EOFError:  # the indexer is gone
+            msg = None
+        if msg is None:
+            break
+        try:
+            if msg[0] == "files":
+                if writer is None:
+                    writer = FastSegmentWriter(ix, "w")
+                conn.send(("files", [handle_file(writer, job) for job in msg[1]]))
+            elif msg[0] == "finish":
+                segment = finish_segment(writer) if writer is not None else None
+                writer = None
+                conn.send(("segment", segment))
+            elif msg[0] == "merge":
+                conn.send(("merged", (msg[1], merge(ix, msg[1]))))
+        except Exception:
+            conn.send(("error", traceback.format_exc()))
+    if writer is not None:
+        writer._close_segment()
+        writer._tempstorage.destroy()
+
+
+def _die_with_parent() -> None:
+    """Linux: be killed when the indexer dies (even by SIGKILL), so that no
+    orphan goes on writing files into the index folder."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # elsewhere the closed pipe ends the loop instead
+
+
+class Workers:
+    """Worker processes, each writing its own segment.
+
+    Messages to one worker are handled in the order sent, so every ``files``
+    reply that comes before a ``segment`` reply is in that segment.
+    """
+
+    def __init__(self, n: int, index_dir: str, open_index: Callable, handle_file: Callable) -> None:
+        # fork: the children share the parent's loaded jieba dictionary and
+        # division table instead of loading their own.
+        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        self.conns, self.procs = [], []
+        self.pending = [0] * n  # messages sent and not answered, per worker
+        for _ in range(n):
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_serve, args=(index_dir, open_index, handle_file, child), daemon=True)
+            proc.start()
+            child.close()
+            self.conns.append(parent)
+            self.procs.append(proc)
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.procs]
+
+    def send(self, worker: int, msg) -> None:
+        self.conns[worker].send(msg)
+        self.pending[worker] += 1
+
+    def least_busy(self) -> int:
+        return min(range(len(self.conns)), key=lambda w: self.pending[w])
+
+    def replies(self, timeout: float | None = None) -> Iterator[Reply]:
+        """The replies available now (waiting up to ``timeout`` for the first)."""
+        busy = [c for w, c in enumerate(self.conns) if self.pending[w]]
+        for conn in multiprocessing.connection.wait(busy, timeout):
+            w = self.conns.index(conn)
+            kind, value = conn.recv()
+            self.pending[w] -= 1
+            if kind == "error":
+                raise RuntimeError(f"indexer worker {w} failed:\n{value}")
+            yield Reply(w, kind, value)
+
+    def close(self) -> None:
+        for conn in self.conns:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+        for proc in self.procs:
+            proc.join(timeout=30)
+            if proc.is_alive():
+                proc.kill()
