@@ -219,6 +219,7 @@ def report_document(report: dict, sources: list[str]) -> dict:
         "consistent": report["consistent"],
         "published": report["published"],
         "warnings": len(report["warnings"]),
+        "failed_checks": sum(1 for c in report["checks"] if not c["ok"]),
         "figures": figures,
     }
     doc = {

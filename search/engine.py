@@ -62,6 +62,7 @@ class Hit:
     passages: list[PassageHit]
     sources: list[str]
     warnings: int
+    failed_checks: int | None  # 勾稽关系 checks that do not hold
     score: float | None = None
 
 
@@ -421,5 +422,6 @@ def _hit(meta: dict, stored: dict, score: float | None, literals: list[str]) -> 
         passages=best_passages(report, literals, matches=matches),
         sources=stored["record"]["sources"],
         warnings=meta["warnings"],
+        failed_checks=meta.get("failed_checks"),  # None in an index written before the count was kept
         score=score,
     )

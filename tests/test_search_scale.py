@@ -100,9 +100,11 @@ def expected_facet(spec, reports, filters, within) -> tuple[list[tuple[str, int]
         order = sorted(counts, key=lambda v: (-counts[v], v))
     order += [v for v in selected if v not in order]
     order = [v for v in order if within in v]
+    shown = order
     if spec.top and len(order) > spec.top:
-        order = order[: spec.top] + [v for v in order[spec.top :] if v in selected]
-    return [(v, counts.get(v, 0)) for v in order], len(set(counts) - set(order))
+        shown = order[: spec.top] + [v for v in order[spec.top :] if v in selected]
+    # left out: what a search within the facet could still reveal
+    return [(v, counts.get(v, 0)) for v in shown], len(set(order) - set(shown))
 
 
 def check_against_brute_force(engine, reports, q, filters, within=None):

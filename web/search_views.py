@@ -76,24 +76,6 @@ def coverage(result) -> dict:
     }
 
 
-def failed_checks(hits) -> dict[str, int]:
-    """How many checks fail in each inconsistent hit on the page.
-
-    The index's per-report summary (``meta``) says only *whether* a report is
-    consistent, so the report itself is read (about 12 ms each on the samples);
-    counts are kept per index generation, so a page costs that once.
-    """
-    counts = per_generation("failed_checks")
-    out = {}
-    for hit in hits:
-        if not hit.consistent:
-            if hit.id not in counts:
-                found = engine().report(hit.id)
-                counts[hit.id] = sum(1 for c in found[0].checks if not c.ok) if found else 0
-            out[hit.id] = counts[hit.id]
-    return out
-
-
 def twins(links: Links) -> dict[str, str]:
     return {
         "html": links.twin("search.index", page=True),
@@ -118,7 +100,6 @@ def index():
         twins=twins(links),
         pages=page_window(req.page, result.pages),
         coverage=coverage(result) if landing else None,
-        failed=failed_checks(result.hits),
         back=urlencode(links.pairs(page=req.page)),
     )
 
