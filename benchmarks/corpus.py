@@ -61,7 +61,8 @@ DEPARTMENTS = [
     ("医疗保障局", "医保局"), ("城市管理局", "城管局"), ("机关事务管理局", "机关事务局"),
     ("科学技术局", "科技局"), ("林业局", "林业局"), ("体育局", "体育局"), ("生态环境局", "环保局"),
 ]  # fmt: skip
-ZONE = "高新技术产业开发区"
+ZONES = [("高新技术产业开发区", "高新区"), ("经济技术开发区", "经开区")]  # (name, the short form reports use)
+TRIES = 10_000  # draws for one distinct (agency, city, year) before giving up
 
 _MARK = "\x00"
 _PLACEHOLDER = re.compile("\x00([^\x00]*)\x00")
@@ -391,8 +392,9 @@ def make_corpus(folder: Path, n: int, *, seed: int = 0, manifest: Path | None = 
     try:
         for i in range(n):
             t = templates[i % len(templates)]
-            while True:
+            for _ in range(TRIES):
                 year = rnd.choice(YEARS[t.template])
+                zone, zone_short = rnd.choice(ZONES)
                 dept, dept_short = rnd.choice(DEPARTMENTS)
                 twin = twins.pop(t.name, None)
                 if twin:  # the same agency name and year as the last one, in another city
@@ -407,11 +409,13 @@ def make_corpus(folder: Path, n: int, *, seed: int = 0, manifest: Path | None = 
                         twins[t.name] = (county.name, year, dept, dept_short, city.code)
                 else:
                     province, city, county = _region_of(rnd.choice(places["zone_cities" if t.level == "zone" else "cities"]))
-                    agency = (_short(city) + ZONE if t.level == "zone" else city.name) + dept
+                    agency = (_short(city) + zone if t.level == "zone" else city.name) + dept
                 key = (agency, city.code, year)
                 if key not in seen:
                     seen.add(key)
                     break
+            else:
+                raise ValueError(f"{n} reports: more than there are distinct agencies, places and years for {t.name}")
             tables, consistent = _tables(t, rnd)
             here = county or city
             district = rnd.choice(places["children"].get(city.code) or [city])
@@ -419,7 +423,7 @@ def make_corpus(folder: Path, n: int, *, seed: int = 0, manifest: Path | None = 
                 "year": str(year), "agency": agency, "dept": dept, "dept_short": dept_short,
                 "province": province.name, "city": city.name, "county": county.name if county else "",
                 "province_s": _short(province), "city_s": _short(city), "county_s": _short(county),
-                "zone": _short(city) + ZONE, "zone_short": _short(city) + "高新区", "district": district.name,
+                "zone": _short(city) + zone, "zone_short": _short(city) + zone_short, "district": district.name,
                 "email": f"{here.initials}{rnd.randint(1, 99)}@{city.initials}.{province.pinyin.replace(' ', '')}.gov.cn",
                 "url": f"http://www.{here.pinyin.replace(' ', '')}.gov.cn/gongkai/",
             }  # fmt: skip

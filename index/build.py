@@ -7,7 +7,8 @@ it was parsed by another parser version (``PARSER_VERSION``); it is parsed
 again only when its bytes changed (SHA-256) or the parser did.  The index
 remembers every file it has read (a ``source`` document: hash, size, mtime,
 which report it became, or why it failed), so a version bump re-parses from
-the bytes without hashing them again, and a touched file is hashed, not parsed.
+the bytes without the indexer hashing them again (the parser still hashes what
+it reads, for the report's ``source``), and a touched file is hashed, not parsed.
 A file that disappeared from a folder being indexed leaves the index; two files
 that hold the same report (same agency, place and year, e.g. the PDF and the web
 page) are one report listing both sources.

@@ -36,9 +36,9 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+from whoosh.formats import Positions
 from whoosh.index import TOC, clean_files
 from whoosh.reading import SegmentReader
-from whoosh.formats import Positions
 from whoosh.writing import SegmentWriter
 
 from index.analysis import SpanTokenizer
