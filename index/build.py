@@ -38,6 +38,8 @@ import fcntl
 import hashlib
 import json
 import os
+import resource
+import signal
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -262,7 +264,45 @@ def cleanest_first(records: list[dict]) -> list[dict]:
 # ------------------------------------------------------------------ one file (in a worker)
 
 
-def read_and_parse(path: str, old: dict | None, trust_sha: bool) -> tuple[str, dict, dict | None]:
+FILE_SECONDS = 60.0  # parse budget per file: past it the file is reported, the worker goes on
+WORKER_MEMORY_MB = 2048  # address-space cap per worker (RLIMIT_AS); jieba's dictionary needs ~300 MB
+
+
+class _OverBudget(BaseException):  # not Exception: a parser's own ``except Exception`` must not eat it
+    pass
+
+
+def _over_budget(signum, frame):
+    raise _OverBudget
+
+
+def limit_worker_memory(megabytes: int) -> None:
+    """Cap this process's address space, so a file that inflates without end
+    raises MemoryError in its parse instead of taking the machine."""
+    cap = megabytes * 1024 * 1024
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
+
+
+def parse_within(path: str, data: bytes, seconds: float, megabytes: int):
+    """``parse_file`` under a wall-clock budget (SIGALRM, so the worker and the
+    segment it holds survive) and the worker's memory cap."""
+    previous = signal.signal(signal.SIGALRM, _over_budget)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        return parse_file(path, data)
+    except _OverBudget:
+        raise ReportError(f"took longer than {seconds:g} s") from None
+    except MemoryError:
+        raise ReportError(f"needed more than {megabytes} MB") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def read_and_parse(
+    path: str, old: dict | None, trust_sha: bool, seconds: float = FILE_SECONDS, megabytes: int = WORKER_MEMORY_MB
+) -> tuple[str, dict, dict | None]:
     """Read one file; parse it unless its bytes are what ``old`` says they were.
 
     Returns (status, record, report as ``to_dict()`` or None); status is
@@ -285,7 +325,7 @@ def read_and_parse(path: str, old: dict | None, trust_sha: bool) -> tuple[str, d
             return "unchanged", {**old, "mtime_ns": st.st_mtime_ns}, None
     record.update(size=st.st_size, mtime_ns=st.st_mtime_ns)
     try:
-        report = parse_file(path, data)
+        report = parse_within(path, data, seconds, megabytes)
     except ReportError as e:
         record["error"] = e.reason
         return "failed", record, None
@@ -299,10 +339,11 @@ def read_and_parse(path: str, old: dict | None, trust_sha: bool) -> tuple[str, d
     return "parsed", record, data_dict
 
 
-def index_file(writer, job: tuple[str, dict | None, bool]) -> tuple[str, dict, int | None]:
+def index_file(writer, job: tuple[str, dict | None, bool, float, int]) -> tuple[str, dict, int | None]:
     """Worker side: read and parse one file, add its source document and,
     provisionally, its report document to ``writer``'s segment.  Returns
     (status, record, the report document's number in the segment or None)."""
+    limit_worker_memory(job[4])  # cheap; this runs only in worker processes
     status, record, report = read_and_parse(*job)
     docnum = None
     if report is not None:
@@ -324,12 +365,16 @@ def build_index(
     workers: int | None = None,
     on_file: Callable[[str, str, str], None] | None = None,
     files: list[Path] | None = None,
+    file_seconds: float = FILE_SECONDS,
+    worker_memory_mb: int = WORKER_MEMORY_MB,
 ) -> Summary:
     """Index the report files under ``paths`` into ``index_dir``.
 
     ``on_file(path, status, reason)`` is called once per file as it is decided
     (status: added, updated, unchanged, removed, failed), for progress display.
     ``workers``: processes that read, parse and write segments (default: one per core).
+    ``file_seconds`` / ``worker_memory_mb``: a file whose parse passes either is
+    failed with the limit it hit; its worker and the rest of the batch go on.
     """
     started = time.monotonic()
     index_dir = Path(index_dir)
@@ -341,7 +386,7 @@ def build_index(
         for path in sorted(run.records):
             if path not in present and any(Path(path).is_relative_to(r) for r in roots):
                 run.remove(path)
-        jobs = [job for job in map(run.examine, found) if job]
+        jobs = [(*job, file_seconds, worker_memory_mb) for job in map(run.examine, found) if job]
         if jobs:
             run.index(jobs, workers or os.cpu_count() or 1, batch_size, batch_seconds)
         elif run.changed:

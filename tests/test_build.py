@@ -258,3 +258,16 @@ def test_many_batches_and_merges_keep_one_document_per_report(tmp_path, monkeypa
     assert sorted(len(v) for v in sources.values()) == [1] * 34 + [2]
     assert len(index._segments()) < 10  # merged as it went
     assert set(reports(ix, "独特事项甲乙丙")) == {expected[6].agency}
+
+
+def test_a_file_over_its_parse_budget_is_failed_with_the_limit_and_the_run_goes_on(corpus, tmp_path):
+    # A budget no real parse fits in: every file hits it for real, in its worker,
+    # and each is reported with the limit; the workers survive to take the next file.
+    index_dir = tmp_path / "ix"
+    summary = build_index([corpus], index_dir, workers=1, file_seconds=1e-6)
+    reasons = dict(summary.failed)
+    assert len(reasons) == len(SAMPLES) and not summary.added
+    assert set(reasons.values()) == {"took longer than 1e-06 s"}
+    # With the default budget the same files are indexed: the budget was the cause.
+    again = build_index([corpus], tmp_path / "ix2", workers=1)
+    assert len(again.added) == len(SAMPLES) and not again.failed
