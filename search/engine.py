@@ -205,6 +205,7 @@ class Engine:
         self._segments = SegmentCache()
         self._refreshing = threading.Lock()  # held only while a new commit is read
         self._gen: _Generation | None = None
+        self._coverage: tuple[int, dict] | None = None  # (generation, coverage()) of the last call
 
     def close(self) -> None:
         gen, self._gen = self._gen, None
@@ -388,7 +389,7 @@ class Engine:
         from search.export import source_root
 
         generation = self.ix.latest_generation()
-        cached = getattr(self, "_coverage", None)
+        cached = self._coverage
         if cached and cached[0] == generation:
             return cached[1]
         first = last = None

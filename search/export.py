@@ -30,6 +30,7 @@ from index.template import (
     PROACTIVE_LAYOUT,
     REVIEW_GROUPS,
     REVIEW_RESULTS,
+    ROWS_BY_KEY,
 )
 from search.passages import PassageHit
 
@@ -70,8 +71,7 @@ def _header(column: str) -> str:
     if table == "proactive":
         return f"主动公开·{PROACTIVE_ITEMS[key][0]}·{PROACTIVE_COLUMNS[col][0]}"
     if table == "applications":
-        row = next(r for r in APPLICATION_ROWS if r.key == key)
-        return f"申请·{_application_row_label(row)}·{APPLICANT_COLUMNS[col]}"
+        return f"申请·{_application_row_label(ROWS_BY_KEY[key])}·{APPLICANT_COLUMNS[col]}"
     return f"{REVIEW_GROUPS[key]}·{REVIEW_RESULTS[col]}"
 
 

@@ -37,17 +37,15 @@ def run_search():
 
 # Tried in order on the landing page; the first three that find something are offered.
 EXAMPLE_QUERIES = ("行政处罚", "依申请公开", "行政复议", '"政策解读"', "不予公开", "行政许可", "政府信息公开")
-CACHE_LIMIT = 50_000  # entries per cache; each a small value
 
 
-def per_generation(name: str) -> dict:
+def per_generation(name: str, indexed_at) -> dict:
     """A cache that lives as long as the index generation it was filled from."""
-    generation = engine().coverage()["indexed_at"]
     caches = current_app.extensions.setdefault("nianbao.caches", {})
     stamp, cache = caches.get(name, (None, {}))
-    if stamp != generation or len(cache) > CACHE_LIMIT:
+    if stamp != indexed_at:
         cache = {}
-        caches[name] = (generation, cache)
+        caches[name] = (indexed_at, cache)
     return cache
 
 
@@ -56,7 +54,8 @@ def coverage(result) -> dict:
     unfiltered search already made, plus a few example searches made once per
     index generation."""
     facets = {f.name: f for f in result.facets}
-    examples = per_generation("examples")
+    indexed_at = engine().coverage()["indexed_at"]
+    examples = per_generation("examples", indexed_at)
     if "found" not in examples:
         found = []
         for q in EXAMPLE_QUERIES:
@@ -71,7 +70,7 @@ def coverage(result) -> dict:
         "years": sorted(v.value for v in facets["year"].values),
         "provinces": [(v.value, v.count) for v in facets["province"].values],
         "agencies": len(facets["agency"].values) + facets["agency"].more,
-        "indexed_at": engine().coverage()["indexed_at"],
+        "indexed_at": indexed_at,
         "examples": examples["found"],
     }
 
