@@ -23,9 +23,10 @@ import numpy as np
 
 from index.build import open_index, unpack
 from index.model import Report
+from index.template import KEY_FIGURES
 from search import facets as F
 from search.columns import NONE, Columns, SegmentCache
-from search.passages import PassageHit, best_passages, match_spans, snippet
+from search.passages import Condition, PassageHit, best_passages, match_spans, snippet
 from search.query import ParsedQuery, compile_query, parse_query
 
 SORTS = {
@@ -281,9 +282,9 @@ class Engine:
             if not page and len(final):
                 notes.append(f"第 {request.page} 页超出范围（共 {-(-len(final) // request.per_page)} 页）")
             stored = self._stored(view, [d for d, _ in page])
-        literals = parsed.literals()
+        why = _Why.of(parsed, request.filters)
         # Highlighting is the costly part of a big report: no searcher is held meanwhile.
-        hits = [_hit(meta, fields, score, literals) for (_, score), (meta, fields) in zip(page, stored)]
+        hits = [_hit(meta, fields, score, why) for (_, score), (meta, fields) in zip(page, stored)]
         return SearchResult(request, parsed, len(final), hits, facet_list, notes)
 
     def _base(self, view: _View, parsed: ParsedQuery, sort: str) -> tuple[np.ndarray, np.ndarray | None]:
@@ -364,14 +365,14 @@ class Engine:
         The whole stream reads one generation: a commit meanwhile cannot cut it."""
         self.clean(request)
         parsed = parse_query(request.q)
-        literals = parsed.literals()
+        why = _Why.of(parsed, request.filters)
         with self._view() as view:
             base, scores = self._base(view, parsed, request.sort)
             keep = F.passes(view.facets, base, request.filters)
             for d, _ in self._ranked(view, base[keep], None if scores is None else scores[keep], request.sort, None):  # streamed: one report in memory at a time
                 fields = view.searcher.stored_fields(d)
                 report = Report.from_dict(unpack(fields["data"]))
-                yield fields["id"], report, best_passages(report, literals, limit=1), fields["record"]["sources"]
+                yield fields["id"], report, why.passages(report, limit=1), fields["record"]["sources"]
 
 
     # -------------------------------------------------------------- coverage (for the web's landing page)
@@ -406,8 +407,38 @@ class Engine:
         return info
 
 
-def _hit(meta: dict, stored: dict, score: float | None, literals: list[str]) -> Hit:
-    report = Report.from_dict(unpack(stored["data"]), text_only=True)
+@dataclass
+class _Why:
+    """What a hit's passages must show: the query's terms (each a literal and
+    its variants, or an OR group of them) and its number conditions (ranges on
+    a headline figure, number-bucket facets)."""
+
+    literals: list[str]
+    terms: list[list[str]]
+    conditions: list[Condition]
+
+    @classmethod
+    def of(cls, parsed: ParsedQuery, filters: dict[str, list[str]]) -> _Why:
+        terms, conditions = [], []
+        for group in parsed.clauses:
+            words = [v for c in group if c.kind == "text" and not c.negated for v in c.variants()]
+            if words:
+                terms.append(list(dict.fromkeys(words)))
+            conditions += [Condition(c.field, c.describe()) for c in group if c.kind == "range" and c.field in KEY_FIGURES]
+        for name, chosen in filters.items():
+            spec = F.BY_NAME.get(name)
+            if chosen and spec is not None and spec.kind == "bucket" and name in KEY_FIGURES:
+                conditions.append(Condition(name, f"{spec.label}：" + " 或 ".join(spec.label_of(v) for v in chosen)))
+        return cls(parsed.literals(), terms, conditions)
+
+    def passages(self, report: Report, limit: int = 3, matches: dict | None = None) -> list[PassageHit]:
+        return best_passages(report, self.literals, limit, matches, terms=self.terms, conditions=self.conditions)
+
+
+def _hit(meta: dict, stored: dict, score: float | None, why: _Why) -> Hit:
+    # With its tables: a table row is a passage too, and a number condition shows its cell.
+    report = Report.from_dict(unpack(stored["data"]))
+    literals = why.literals
     matches = match_spans(report, literals)
     return Hit(
         id=stored["id"],
@@ -420,7 +451,7 @@ def _hit(meta: dict, stored: dict, score: float | None, literals: list[str]) -> 
         published=meta["published"],
         figures=meta["figures"],
         snippet=snippet(report, literals, matches=matches),
-        passages=best_passages(report, literals, matches=matches),
+        passages=why.passages(report, matches=matches),
         sources=stored["record"]["sources"],
         warnings=meta["warnings"],
         failed_checks=meta.get("failed_checks"),  # None in an index written before the count was kept

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
 from index.analysis import fold_with_origin, stream
 from index.model import Passage, Report
+from index.template import APPLICANT_COLUMNS, PROACTIVE_COLUMNS, PROACTIVE_ITEMS, REVIEW_GROUPS, REVIEW_RESULTS, ROWS_BY_KEY
 
 Span = tuple[int, int]
 
@@ -75,13 +77,28 @@ def _printed(report: Report, a: int, b: int) -> str:
 
 @dataclass
 class PassageHit:
-    id: str
+    id: str  # the printed passage (``p12``); for a table row, the one its numbers were printed in
     kind: str
     section: int | None
     row: str | None
     page: int | None
-    html: str  # escaped, with <mark> around matches
+    html: str  # escaped, with <mark> around matches (and around a number condition's cell)
     matched: int  # how many of the query's literals it contains
+    anchor: str = ""  # where on the report page it links to: ``id``, or a parsed table's row or cell
+    condition: str | None = None  # the number condition it shows the cell of, as the reader set it
+
+    def __post_init__(self) -> None:
+        self.anchor = self.anchor or self.id
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A number condition a report was kept for: a headline figure
+    (:data:`index.template.KEY_FIGURES`) and what it had to be, in words
+    (``withheld:>=5`` → "不予公开 ≥ 5"; a facet bucket → "不予公开：1–9")."""
+
+    figure: str
+    text: str
 
 
 def match_spans(report: Report, literals: list[str]) -> dict[str, list[Span]]:
@@ -92,22 +109,207 @@ def match_spans(report: Report, literals: list[str]) -> dict[str, list[Span]]:
     return {lit: text.find(lit) for lit in literals}
 
 
-def best_passages(report: Report, literals: list[str], limit: int = 3, matches: dict[str, list[Span]] | None = None) -> list[PassageHit]:
-    """The passages that contain the most of the query's literals, best first.
+# ---------------------------------------------------------------- table rows as passages
 
-    Each passage finds its matches by bisection in the sorted spans, so a big
-    report costs passages × literals × log(matches), not passages × matches.
+TABLES = {"proactive": 2, "applications": 3, "review_litigation": 4}  # table → its section
+# The group a section-3 row is printed under: its own label says only "1.属于国家秘密".
+ROW_GROUPS = (("withheld_", "（三）不予公开"), ("unavailable_", "（四）无法提供"),
+              ("not_processed_", "（五）不予处理"), ("other", "（六）其他处理"))  # fmt: skip
+
+
+def row_anchor(table: str, row: str) -> str:
+    """The id of a parsed table's row on the report page (no dots: it is also a CSS selector)."""
+    return f"row-{table}-{row}"
+
+
+def cell_anchor(path: str) -> str:
+    """The id of a parsed table's cell on the report page (``path``: ``applications.new_received.total``)."""
+    return "cell-" + path.replace(".", "-")
+
+
+def row_label(report: Report, table: str, row: str) -> str:
+    """A table row as a reader names it: its template label, under its group's."""
+    if table == "proactive":
+        return PROACTIVE_ITEMS.get(row, (row,))[0]
+    if table == "review_litigation":
+        return REVIEW_GROUPS.get(row, row)
+    label = ROWS_BY_KEY[row].label_for(report.template) if row in ROWS_BY_KEY else row
+    group = next((g for prefix, g in ROW_GROUPS if row.startswith(prefix)), None)
+    return f"{group} · {label}" if group and not label.startswith(group) else label
+
+
+def column_label(table: str, column: str) -> str:
+    if table == "proactive":
+        return PROACTIVE_COLUMNS.get(column, (column,))[0]
+    return (APPLICANT_COLUMNS if table == "applications" else REVIEW_RESULTS).get(column, column)
+
+
+def figure_cells(report: Report, figure: str) -> list[str]:
+    """The cells (contract paths) a headline figure is read from: the rule of
+    :meth:`index.model.Report.key_figures`, cell by cell (a test holds the two together)."""
+    app = report.applications or {}
+    sums = {"withheld": "withheld_", "unavailable": "unavailable_", "not_processed": "not_processed_", "other_processed": "other"}
+    if figure in sums:
+        return [f"applications.{k}.total" for k in app if k.startswith(sums[figure])]
+    if figure in ("review", "review_corrected"):
+        return [f"review_litigation.review.{'total' if figure == 'review' else 'corrected'}"]
+    if figure in ("litigation", "litigation_corrected"):
+        column = "total" if figure == "litigation" else "corrected"
+        return [f"review_litigation.{g}.{column}" for g in ("litigation_direct", "litigation_after_review")]
+    if figure in ("licensing", "penalty", "coercion"):
+        return [f"proactive.{figure}.decisions"]
+    if figure == "fee_amount_wan":
+        return ["proactive.fees.fee_amount_wan"]
+    return [f"applications.{figure}.total"]
+
+
+def _num(value) -> str:
+    if value is None:
+        return "—"
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+@dataclass
+class _Candidate:
+    """A passage that may be shown: which terms it covers and how it ranks among equals."""
+
+    covers: frozenset[int]  # indices of the query terms (and conditions) it has
+    rank: tuple  # smaller first, among candidates covering as much
+    make: Callable[[], PassageHit]
+    row: str | None = None  # a table row, parsed or as printed: one of the two is enough
+
+
+def _table_rows(report: Report, literals: list[str], term_of: dict[str, int], conditions: list[Condition], base: int) -> list[_Candidate]:
+    """Every parsed table row as a candidate passage: its label holds the
+    table's vocabulary (不予公开, 行政复议 …) even where the printed row says
+    only "1.属于国家秘密"; a number condition's cells are marked in it."""
+    marked: dict[str, list[int]] = {}  # cell path → the conditions decided on it
+    for k, c in enumerate(conditions):
+        for path in figure_cells(report, c.figure):
+            marked.setdefault(path, []).append(base + k)
+    out = []
+    for table, section in TABLES.items():
+        for row, cells in (getattr(report, table) or {}).items():
+            label = row_label(report, table, row)
+            found = Occurrences(label)
+            spans = {lit: found.find(lit) for lit in literals}
+            covers = {term_of[lit] for lit, s in spans.items() if s}
+            paths = [f"{table}.{row}.{col}" for col in cells]
+            for path in paths:
+                covers.update(marked.get(path, ()))
+            if not covers:
+                continue
+            printed = next((report.passage(f.passage) for f in cells.values() if f.passage), None)
+            nonzero = any(f.value for f in cells.values())
+            matched = sum(1 for s in spans.values() if s)
+            total = sum(len(s) for s in spans.values())
+            rank = (0 if nonzero else 1, -matched, -total, printed.start if printed else len(report.text))
+            make = _row_hit(report, table, section, row, label, cells, spans, marked, conditions, base, printed)
+            out.append(_Candidate(frozenset(covers), rank, make, f"{table}.{row}"))
+    return out
+
+
+def _row_hit(report, table, section, row, label, cells, spans, marked, conditions, base, printed) -> Callable[[], PassageHit]:
+    def make() -> PassageHit:
+        html = [_mark_string(label, [s for found in spans.values() for s in found]), "："]
+        first_cell, condition = None, None
+        for n, (col, fig) in enumerate(cells.items()):
+            path = f"{table}.{row}.{col}"
+            value = escape(_num(fig.value))
+            if path in marked:
+                value = f"<mark>{value}</mark>"
+                first_cell = first_cell or path
+                condition = condition or conditions[marked[path][0] - base].text
+            html.append(("　" if n else "") + f"{escape(column_label(table, col))} {value}")
+        matched = sum(1 for s in spans.values() if s)
+        anchor = cell_anchor(first_cell) if first_cell else row_anchor(table, row)
+        pid = printed.id if printed else anchor
+        return PassageHit(pid, "row", section, f"{table}.{row}", printed.page if printed else None, "".join(html), matched, anchor, condition)
+
+    return make
+
+
+def _mark_string(text: str, spans: list[Span]) -> str:
+    out, pos = [], 0
+    for a, b in merge(spans):
+        out += [escape(text[pos:a]), f"<mark>{escape(text[a:b])}</mark>"]
+        pos = b
+    return "".join(out) + escape(text[pos:])
+
+
+# ---------------------------------------------------------------- choosing
+
+MAX_PASSAGES = 8  # however many terms a query has, a hit shows at most this many passages
+# Among passages covering as much: a parsed table row with a number other than 0
+# ranks 0, prose and the other parsed rows 1, headings and raw table text after.
+_KIND_RANK = {"paragraph": 1, "title": 1, "heading": 2, "row": 3, "table": 3}
+
+
+def best_passages(
+    report: Report,
+    literals: list[str],
+    limit: int = 3,
+    matches: dict[str, list[Span]] | None = None,
+    *,
+    terms: list[list[str]] | None = None,
+    conditions: list[Condition] = (),
+) -> list[PassageHit]:
+    """The passages that together show why the report matched, best first.
+
+    ``terms`` groups the literals into the query's terms (a word and its
+    variants, or an OR group: any one of them covers the term); by default
+    each literal is a term.  ``conditions`` are the number conditions the
+    report was kept for: each is covered by a table row holding its cells.
+
+    A greedy set cover: each pick is the passage holding the most terms not
+    yet shown (ties: most terms, table rows with numbers other than 0,
+    paragraphs before headings, most matches, document order), until every
+    term the report has is shown (at most ``MAX_PASSAGES``) and at least
+    ``limit`` passages are picked when there are that many.  A parsed table
+    row (label and numbers) ranks before the same row as printed, which is
+    shown only for a term its label lacks.
+
+    The work is linear in the report: each passage finds its matches by
+    bisection in the sorted spans (passages × literals × log(matches)), then
+    each of at most ``MAX_PASSAGES`` picks is one pass over the candidates.
     """
+    if terms is None:
+        terms = [[lit] for lit in literals]
+    term_of = {lit: k for k, group in enumerate(terms) for lit in group}
+    literals = [lit for lit in literals if lit in term_of]
+    if not literals and not conditions:
+        return []
     matches = match_spans(report, literals) if matches is None else matches
-    scored = []
+    matches = {lit: spans for lit, spans in matches.items() if lit in term_of}
+    candidates = _table_rows(report, literals, term_of, list(conditions), len(terms))
     for p in report.passages:
         inside = {lit: spans[bisect_left(spans, (p.start,)) : bisect_left(spans, (p.end,))] for lit, spans in matches.items()}
-        distinct = sum(1 for spans in inside.values() if spans)
-        if distinct:
+        covers = frozenset(term_of[lit] for lit, spans in inside.items() if spans)
+        if covers:
+            distinct = sum(1 for spans in inside.values() if spans)
             total = sum(len(s) for s in inside.values())
-            scored.append((-distinct, -total, p.start, p, [s for spans in inside.values() for s in spans]))
-    scored.sort(key=lambda t: t[:3])
-    return [_hit(report, p, spans, -neg) for neg, _, _, p, spans in scored[:limit]]
+            rank = (_KIND_RANK.get(p.kind, 1), -distinct, -total, p.start)
+            flat = [s for spans in inside.values() for s in spans]
+            candidates.append(_Candidate(covers, rank, lambda p=p, flat=flat, distinct=distinct: _hit(report, p, flat, distinct), p.row))
+    return [c.make() for c in _cover(candidates, limit)]
+
+
+def _cover(candidates: list[_Candidate], limit: int) -> list[_Candidate]:
+    """Greedy set cover of the terms, then the best of the rest up to ``limit``."""
+    uncovered = frozenset().union(*(c.covers for c in candidates))
+    chosen: list[_Candidate] = []
+    pool = list(candidates)
+    shown_rows: set[str] = set()
+    while pool and len(chosen) < MAX_PASSAGES and (uncovered or len(chosen) < limit):
+        best = min(range(len(pool)), key=lambda i: (-len(pool[i].covers & uncovered), -len(pool[i].covers), pool[i].rank))
+        pick = pool.pop(best)
+        if pick.row in shown_rows and not pick.covers & uncovered:
+            continue  # the same table row again, printed or parsed, adding nothing
+        chosen.append(pick)
+        uncovered -= pick.covers
+        if pick.row:
+            shown_rows.add(pick.row)
+    return chosen
 
 
 def _hit(report: Report, p: Passage, spans: list[Span], matched: int) -> PassageHit:

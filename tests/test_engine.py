@@ -215,22 +215,6 @@ def test_csv_cells_never_start_a_formula():
     assert parsed["year"] == "2023" and parsed["proactive.fees.change"] == "-3"
 
 
-def test_best_passages_equal_a_scan_of_every_passage():
-    from search.passages import best_passages, match_spans
-
-    for report in REPORTS.values():
-        for literals in (["公开"], ["政府信息", "申请"], ["行政处罚", "0", "复议"]):
-            matches = match_spans(report, literals)
-            scan = []
-            for p in report.passages:  # the obvious way: every span against every passage
-                inside = {lit: [s for s in spans if p.start <= s[0] < p.end] for lit, spans in matches.items()}
-                distinct = sum(1 for spans in inside.values() if spans)
-                if distinct:
-                    scan.append((-distinct, -sum(map(len, inside.values())), p.start, p.id))
-            expected = [pid for *_, pid in sorted(scan)[:5]]
-            assert [h.id for h in best_passages(report, literals, limit=5)] == expected and expected
-
-
 def test_a_query_ranked_before_can_be_sorted_by_year(engine):
     engine.search(SearchRequest(q="公开"))  # its matches, with scores, are kept for this commit
     for sort, descending in (("year_asc", False), ("year_desc", True)):

@@ -32,7 +32,7 @@ from index.template import (
     SECTIONS,
     rows_for,
 )
-from search.passages import Span, match_spans, merge
+from search.passages import Span, cell_anchor, match_spans, merge, row_anchor
 from web.format import num, numeral
 
 MISSING = "未填报/不适用"
@@ -98,12 +98,18 @@ class Cell:
     checks: list[int] = field(default_factory=list)  # the failed checks (their numbers) this cell is in
     anchors: list[int] = field(default_factory=list)  # the failed checks whose link lands on this cell
 
+    @property
+    def id(self) -> str | None:
+        """Its element id, where a search hit's number condition links (``#cell-applications-new_received-total``)."""
+        return cell_anchor(self.key) if self.key else None
+
 
 @dataclass
 class TableRow:
     label: str
     cells: list[Cell] = field(default_factory=list)
     group: bool = False  # a label-only row heading the rows below it (（三）不予公开 …)
+    id: str | None = None  # where a search hit's table-row passage links (``#row-applications-withheld_state_secret``)
 
 
 @dataclass
@@ -220,7 +226,11 @@ def proactive_tables(report: Report) -> list[TableView]:
     tables = []
     for columns, items in groups:
         head = [[(PROACTIVE_COLUMNS.get(c, (c,))[0], 1, 1) for c in columns]]
-        rows = [TableRow(PROACTIVE_ITEMS.get(item, (item,))[0], [cell(data.get(item, {}).get(c)) for c in columns]) for item in items]
+        rows = [
+            TableRow(PROACTIVE_ITEMS.get(item, (item,))[0], [cell(data.get(item, {}).get(c), f"proactive.{item}.{c}") for c in columns],
+                     id=row_anchor("proactive", item))
+            for item in items
+        ]  # fmt: skip
         names = "、".join(PROACTIVE_ITEMS.get(i, (i,))[0] for i in items)
         tables.append(TableView(f"主动公开：{names}", head, rows, "信息内容"))
     return tables
@@ -260,11 +270,12 @@ def applications_table(report: Report) -> TableView | None:
     for row in rows_for(template):
         if row.key in APPLICATION_GROUPS and (row.key != "other_overdue_correction" or template != "2019"):
             rows.append(TableRow(APPLICATION_GROUPS[row.key], group=True))
-        rows.append(TableRow(row.label_for(template), [cell(data.get(row.key, {}).get(c), f"applications.{row.key}.{c}") for c in columns]))
+        cells = [cell(data.get(row.key, {}).get(c), f"applications.{row.key}.{c}") for c in columns]
+        rows.append(TableRow(row.label_for(template), cells, id=row_anchor("applications", row.key)))
     known = {r.key for r in rows_for(template)}
     for key, cells in data.items():  # rows the template does not have: shown, not dropped
         if key not in known:
-            rows.append(TableRow(key, [cell(cells.get(c), f"applications.{key}.{c}") for c in columns]))
+            rows.append(TableRow(key, [cell(cells.get(c), f"applications.{key}.{c}") for c in columns], id=row_anchor("applications", key)))
     return TableView("收到和处理政府信息公开申请情况", head, rows, "申请人情况", caption_visible=False)
 
 
@@ -275,7 +286,7 @@ def review_table(report: Report) -> TableView | None:
         return None
     head = [[(label, 1, 1) for label in REVIEW_RESULTS.values()]]
     rows = [
-        TableRow(label, [cell(data.get(g, {}).get(r), f"review_litigation.{g}.{r}") for r in REVIEW_RESULTS])
+        TableRow(label, [cell(data.get(g, {}).get(r), f"review_litigation.{g}.{r}") for r in REVIEW_RESULTS], id=row_anchor("review_litigation", g))
         for g, label in REVIEW_GROUPS.items()
     ]
     return TableView("政府信息公开行政复议、行政诉讼情况", head, rows, "", caption_visible=False)

@@ -170,9 +170,9 @@
     return el;
   }
 
-  // A passage or match is centred; a whole section starts at the top.
+  // A passage, a table row or cell, or a match is centred; a whole section starts at the top.
   function place(el) {
-    var small = el.classList.contains("passage") || el.tagName === "MARK";
+    var small = el.classList.contains("passage") || /^(MARK|TR|TD)$/.test(el.tagName);
     el.scrollIntoView({ block: small ? "center" : "start" });
   }
   var target = focusTarget();
