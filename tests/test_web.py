@@ -114,7 +114,7 @@ def test_hits_show_key_figures_and_passage_links(client, ids):
     assert list(figures) == ["本年新收申请", "予以公开", "不予公开", "行政复议", "行政诉讼", "行政处罚决定"]
     assert "勾稽关系一致" in hit.select_one(".badge").get_text()
     links = hit.select(".passages a")
-    assert links and all(re.fullmatch(rf"/report/{ids[WEIBIN]}\?q=.+#p\d+", a["href"]) for a in links)
+    assert links and all(re.fullmatch(rf"/report/{ids[WEIBIN]}\?q=.+#(p\d+|row-[a-z_]+-[a-z_]+)", a["href"]) for a in links)
     labels = [a.select_one(".where").get_text() for a in links]
     assert "第二部分 表格行「行政处罚」" in labels and "第一部分 段落" in labels
     assert all(a.select_one(".text mark") for a in links)
