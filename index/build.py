@@ -51,7 +51,7 @@ from whoosh import index as whoosh_index
 from whoosh.query import Or, Term
 
 from index import segments as seg
-from index.analysis import Analysis
+from index.analysis import Analysis, fold
 from index.errors import ReportError
 from index.model import Report
 from index.parse import parse_file
@@ -65,7 +65,7 @@ LOCK_FILE = "indexer.lock"
 # Bump when parsing changes what a file yields: every file is then parsed again.
 PARSER_VERSION = 4
 # Bump when what the indexer stores for a file changes (same effect, separate reason).
-RECORD_LAYOUT = 2
+RECORD_LAYOUT = 3  # 3: each record has its report's fingerprint (versions)
 CHUNK = 8  # files sent to a worker at a time
 IN_FLIGHT = 2  # chunks queued per worker: enough to keep it busy, little to lose
 
@@ -82,13 +82,14 @@ class Summary:
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     reports: int = 0  # reports in the index after the run
+    versioned: int = 0  # of them, reports whose files differ (numbers or text): kept as versions
     seconds: float = 0.0
 
     def line(self) -> str:
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
             f"{len(self.unchanged)} unchanged, {len(self.failed)} failed; "
-            f"{self.reports} reports in the index ({self.seconds:.1f} s)"
+            f"{self.reports} reports in the index, {self.versioned} with differing versions ({self.seconds:.1f} s)"
         )
 
 
@@ -203,8 +204,13 @@ def indexer_lock(index_dir: Path) -> Iterator[None]:
 # ------------------------------------------------------------------ documents
 
 
-def report_document(report: dict, sources: list[str]) -> dict:
-    """The Whoosh document of one report (``report`` is ``Report.to_dict()``)."""
+def report_document(report: dict, sources: list[str], versions: list[tuple[list[str], dict]] = ()) -> dict:
+    """The Whoosh document of one report (``report`` is ``Report.to_dict()``).
+
+    ``versions``: when the report's files differ, each version's files and
+    report, ``report``'s own first.  It stays one document (one hit, counted
+    once in totals and facets) with ``report``'s numbers; its text fields hold
+    every version's text, so a word printed in one version only finds it."""
     # Without the text: from_dict would re-normalise it only to map offsets, which key figures do not need.
     model = Report.from_dict({**report, "original": "", "text": ""})
     region = report["region"]
@@ -223,13 +229,18 @@ def report_document(report: dict, sources: list[str]) -> dict:
         "published": report["published"],
         "warnings": len(report["warnings"]),
         "failed_checks": sum(1 for c in report["checks"] if not c["ok"]),
+        "versions": max(1, len(versions)),
         "figures": figures,
     }
+    if len(versions) > 1:
+        report = {**report, "versions": [{"sources": files, "report": None if n == 0 else other} for n, (files, other) in enumerate(versions)]}
+    # A blank line between versions: no phrase reads across from one into the next.
+    text = "\n\n".join([report["text"], *(other["text"] for _, other in versions[1:])])
     doc = {
         "kind": "report",
         "id": report["id"],
-        "body": report["text"],
-        "body_bi": report["text"],
+        "body": text,
+        "body_bi": text,
         "agency": report["agency"] or "",
         "agency_words": report["agency"] or "",
         "sector": sector,
@@ -259,6 +270,30 @@ def quality(report: dict) -> list[int]:
 def cleanest_first(records: list[dict]) -> list[dict]:
     """Files holding one report, the one read most cleanly first."""
     return sorted(records, key=lambda rec: (rec.get("quality") or [1 << 30, 0], rec["path"]))
+
+
+def fingerprint(report: dict) -> str:
+    """What makes two files of one report the same version: the same numbers and
+    the same text, folded, letters, digits and ideographs only (how an export
+    breaks lines, spaces or punctuates does not make a version)."""
+    numbers = [report[name] for name in ("proactive", "applications", "review_litigation")]
+    text = "".join(ch for ch in fold(report["text"]) if ch.isalnum())
+    blob = json.dumps([numbers, text], ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogateescape")
+    return hashlib.sha1(blob).hexdigest()
+
+
+def versions_of(records: list[dict]) -> list[list[dict]]:
+    """Files of one report grouped by :func:`fingerprint`, each group cleanest
+    file first, the group of the cleanest file first."""
+    groups: dict[str | None, list[dict]] = {}
+    for rec in cleanest_first(records):
+        groups.setdefault(rec.get("fingerprint"), []).append(rec)
+    return list(groups.values())
+
+
+def count_versioned(holders: dict[str, set[str]], records: dict[str, dict]) -> int:
+    """How many reports have files that differ (more than one fingerprint)."""
+    return sum(1 for paths in holders.values() if len({records[p].get("fingerprint") for p in paths}) > 1)
 
 
 # ------------------------------------------------------------------ one file (in a worker)
@@ -336,6 +371,7 @@ def read_and_parse(
     data_dict = report.to_dict()
     record["report"] = data_dict["id"] = report_id(report, sha)
     record["quality"] = quality(data_dict)
+    record["fingerprint"] = fingerprint(data_dict)
     return "parsed", record, data_dict
 
 
@@ -393,6 +429,7 @@ def build_index(
             run.commit([])
         summary = run.summary
         summary.reports = sum(1 for h in run.holders.values() if h)
+        summary.versioned = count_versioned(run.holders, run.records)
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -584,16 +621,21 @@ class _Run:
 
     def _rebuild(self, writer, rid: str) -> None:
         """The document of a report held by several files (or left with one that
-        was read in an earlier run): parse the best of them again, here."""
+        was read in an earlier run): each version (files with one fingerprint)
+        parsed again here from its cleanest file; identical files cost one parse."""
         paths = sorted(self.holders[rid])
-        for rec in cleanest_first([self.records[p] for p in paths]):
-            try:
-                report = parse_file(rec["path"]).to_dict()
-            except Exception:  # changed or gone since: try the next one
-                continue
-            report["id"] = rid
-            writer.add_document(**report_document(report, paths))
-            return
+        versions: list[tuple[list[str], dict]] = []
+        for group in versions_of([self.records[p] for p in paths]):
+            for rec in group:
+                try:
+                    report = parse_file(rec["path"]).to_dict()
+                except Exception:  # changed or gone since: try the next one
+                    continue
+                report["id"] = rid
+                versions.append((sorted(r["path"] for r in group), report))
+                break
+        if versions:
+            writer.add_document(**report_document(versions[0][1], paths, versions if len(versions) > 1 else []))
 
     def _merged_into(self, writer) -> dict[str, object]:
         """The finished merge, as segment id → merged segment, with the documents

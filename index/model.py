@@ -94,6 +94,17 @@ class Source:
 
 
 @dataclass
+class Version:
+    """One of several files of one report (same agency, place and year) whose
+    numbers or text differ: a corrected or re-issued report.  Files identical
+    after normalisation are one version listing them all.  ``report`` is that
+    version as read; None for the version the report itself is (the first)."""
+
+    sources: list[str]
+    report: Report | None = None
+
+
+@dataclass
 class Report:
     agency: str | None = None
     year: int | None = None
@@ -114,6 +125,8 @@ class Report:
     sections: list[Section] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     source: Source | None = None
+    # Set by the index when files of this report differ: every version, this one first; else empty.
+    versions: list[Version] = field(default_factory=list)
 
     @property
     def consistent(self) -> bool:
@@ -231,6 +244,8 @@ class Report:
             "passages": [asdict(p) for p in self.passages],
             "source": asdict(self.source) if self.source else None,
         }
+        if self.versions:
+            out["versions"] = [{"sources": list(v.sources), "report": v.report.to_dict(text=text) if v.report else None} for v in self.versions]
         if text:
             out["text"] = self.text
             out["original"] = self.original
@@ -281,4 +296,8 @@ class Report:
             sections=[Section(**s) for s in data.get("sections") or []],
             passages=[Passage(**p) for p in data.get("passages") or []],
             source=Source(**data["source"]) if data.get("source") else None,
+            versions=[
+                Version(list(v["sources"]), cls.from_dict(v["report"], text_only=text_only) if v.get("report") else None)
+                for v in data.get("versions") or []
+            ],
         )

@@ -38,8 +38,9 @@ FACET_FIELDS = ("year", "province", "city", "county", "agency", "sector", "templ
 # The ``labels`` column: these strings joined by LABEL_SEP ("" when unknown).
 LABELS = ("agency", "province", "city", "county", "sector", "template")
 LABEL_SEP = "\x1f"  # ASCII unit separator: never in a printed name
-# The ``numbers`` column: year, consistent (1/0), then the headline figures.
-NUMBERS = ("year", "consistent", *KEY_FIGURES)
+# The ``numbers`` column: year, consistent (1/0), then the headline figures,
+# then how many versions (differing files) the report has.
+NUMBERS = ("year", "consistent", *KEY_FIGURES, "versions")
 NUMBERS_DTYPE = "<f8"
 _NUMBERS = struct.Struct(f"<{len(NUMBERS)}d")
 

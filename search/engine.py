@@ -65,6 +65,7 @@ class Hit:
     warnings: int
     failed_checks: int | None  # 勾稽关系 checks that do not hold
     score: float | None = None
+    versions: int = 1  # files of the report that differ (numbers or text): more than 1 is flagged 多个版本不一致
 
 
 @dataclass
@@ -456,4 +457,5 @@ def _hit(meta: dict, stored: dict, score: float | None, why: _Why) -> Hit:
         warnings=meta["warnings"],
         failed_checks=meta.get("failed_checks"),  # None in an index written before the count was kept
         score=score,
+        versions=meta.get("versions", 1),  # 1 in an index written before versions were kept
     )

@@ -88,6 +88,10 @@ def _consistent(columns: Columns) -> FacetColumn:
     return FacetColumn(["yes", "no"], np.where(np.isnan(ok), NONE, np.where(ok > 0, 0, 1)))
 
 
+def _versions(columns: Columns) -> FacetColumn:
+    return FacetColumn(["differ"], flags=(np.nan_to_num(columns.number("versions")) > 1)[:, None])
+
+
 BUCKETS = (("0", "0"), ("1-9", "1–9"), ("10-99", "10–99"), ("100+", "100 及以上"), (UNKNOWN, "未填报/不详"))
 
 
@@ -128,6 +132,7 @@ FACETS: list[FacetSpec] = [
         (("review", "有行政复议"), ("litigation", "有行政诉讼"), ("corrected", "复议或诉讼被纠正")),
     ),
     FacetSpec("consistent", "数据核对", "value", _consistent, (("yes", "勾稽关系一致"), ("no", "勾稽关系不一致"))),
+    FacetSpec("versions", "版本", "flag", _versions, (("differ", "多个版本不一致"),)),
     FacetSpec("template", "模板版本", "value", _label("template"), (("2021", "2021 版"), ("2019", "2019 版"))),
 ]
 BY_NAME = {f.name: f for f in FACETS}

@@ -86,6 +86,7 @@ class PassageHit:
     matched: int  # how many of the query's literals it contains
     anchor: str = ""  # where on the report page it links to: ``id``, or a parsed table's row or cell
     condition: str | None = None  # the number condition it shows the cell of, as the reader set it
+    version: int | None = None  # from another version of the report (its index in ``Report.versions``)
 
     def __post_init__(self) -> None:
         self.anchor = self.anchor or self.id
@@ -177,6 +178,7 @@ class _Candidate:
     rank: tuple  # smaller first, among candidates covering as much
     make: Callable[[], PassageHit]
     row: str | None = None  # a table row, parsed or as printed: one of the two is enough
+    version: int = 0  # another version's passage ranks after this version's, among equals
 
 
 def _table_rows(report: Report, literals: list[str], term_of: dict[str, int], conditions: list[Condition], base: int) -> list[_Candidate]:
@@ -272,6 +274,9 @@ def best_passages(
     The work is linear in the report: each passage finds its matches by
     bisection in the sorted spans (passages × literals × log(matches)), then
     each of at most ``MAX_PASSAGES`` picks is one pass over the candidates.
+    A report kept in several versions (``Report.versions``) offers the other
+    versions' passages too, after its own among equals: a word printed only
+    in a corrected version still shows where.
     """
     if terms is None:
         terms = [[lit] for lit in literals]
@@ -282,6 +287,16 @@ def best_passages(
     matches = match_spans(report, literals) if matches is None else matches
     matches = {lit: spans for lit, spans in matches.items() if lit in term_of}
     candidates = _table_rows(report, literals, term_of, list(conditions), len(terms))
+    candidates += _text(report, matches, term_of, None)
+    for n, version in enumerate(report.versions):
+        if version.report is not None:  # another version's text: for a term this one lacks
+            candidates += _text(version.report, match_spans(version.report, literals), term_of, n)
+    return [c.make() for c in _cover(candidates, limit)]
+
+
+def _text(report: Report, matches: dict[str, list[Span]], term_of: dict[str, int], version: int | None) -> list[_Candidate]:
+    """The passages of ``report``'s text holding a literal, as candidates."""
+    out = []
     for p in report.passages:
         inside = {lit: spans[bisect_left(spans, (p.start,)) : bisect_left(spans, (p.end,))] for lit, spans in matches.items()}
         covers = frozenset(term_of[lit] for lit, spans in inside.items() if spans)
@@ -290,8 +305,9 @@ def best_passages(
             total = sum(len(s) for s in inside.values())
             rank = (_KIND_RANK.get(p.kind, 1), -distinct, -total, p.start)
             flat = [s for spans in inside.values() for s in spans]
-            candidates.append(_Candidate(covers, rank, lambda p=p, flat=flat, distinct=distinct: _hit(report, p, flat, distinct), p.row))
-    return [c.make() for c in _cover(candidates, limit)]
+            make = lambda p=p, flat=flat, distinct=distinct: _hit(report, p, flat, distinct, version)  # noqa: E731
+            out.append(_Candidate(covers, rank, make, p.row if version is None else None, version or 0))
+    return out
 
 
 def _cover(candidates: list[_Candidate], limit: int) -> list[_Candidate]:
@@ -301,7 +317,7 @@ def _cover(candidates: list[_Candidate], limit: int) -> list[_Candidate]:
     pool = list(candidates)
     shown_rows: set[str] = set()
     while pool and len(chosen) < MAX_PASSAGES and (uncovered or len(chosen) < limit):
-        best = min(range(len(pool)), key=lambda i: (-len(pool[i].covers & uncovered), -len(pool[i].covers), pool[i].rank))
+        best = min(range(len(pool)), key=lambda i: (-len(pool[i].covers & uncovered), -len(pool[i].covers), pool[i].version, pool[i].rank))
         pick = pool.pop(best)
         if pick.row in shown_rows and not pick.covers & uncovered:
             continue  # the same table row again, printed or parsed, adding nothing
@@ -312,8 +328,8 @@ def _cover(candidates: list[_Candidate], limit: int) -> list[_Candidate]:
     return chosen
 
 
-def _hit(report: Report, p: Passage, spans: list[Span], matched: int) -> PassageHit:
-    return PassageHit(p.id, p.kind, p.section, p.row, p.page, highlight(report, p.start, p.end, spans), matched)
+def _hit(report: Report, p: Passage, spans: list[Span], matched: int, version: int | None = None) -> PassageHit:
+    return PassageHit(p.id, p.kind, p.section, p.row, p.page, highlight(report, p.start, p.end, spans), matched, version=version)
 
 
 def snippet(report: Report, literals: list[str], width: int = 120, matches: dict[str, list[Span]] | None = None) -> str:

@@ -32,7 +32,7 @@ from index.template import (
     SECTIONS,
     rows_for,
 )
-from search.passages import Span, cell_anchor, match_spans, merge, row_anchor
+from search.passages import TABLES, Span, cell_anchor, column_label, match_spans, merge, row_anchor, row_label
 from web.format import num, numeral
 
 MISSING = "未填报/不适用"
@@ -344,6 +344,33 @@ def _mark_cells(tables: list[TableView], failed: list[FailedCheck]) -> None:
             c.checks.append(f.n)
         if shown:
             shown[0].anchors.append(f.n)
+
+
+# ------------------------------------------------------------------ versions
+
+
+@dataclass
+class VersionDiff:
+    """One number that differs between a report's versions."""
+
+    path: str  # its contract path, "applications.new_received.total"
+    label: str  # "第三部分 一、本年新收政府信息公开申请数量 · 总计"
+    values: list  # per version, in ``Report.versions`` order; None where not printed
+
+
+def version_diffs(report: Report) -> list[VersionDiff]:
+    """The numbers in which ``report``'s versions differ, in table order."""
+    reports = [v.report or report for v in report.versions]
+    figures = [r.figures() for r in reports]
+    paths = list(dict.fromkeys(path for f in figures for path in f))
+    out = []
+    for path in paths:
+        values = [f[path].value if path in f else None for f in figures]
+        if len(set(values)) > 1:
+            table, row, column = path.split(".", 2)
+            label = f"第{numeral(TABLES[table])}部分 {row_label(report, table, row)} · {column_label(table, column)}"
+            out.append(VersionDiff(path, label, values))
+    return out
 
 
 RULES = {

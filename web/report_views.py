@@ -17,7 +17,7 @@ from index.read import sniff
 from search.export import source_names
 from search.query import parse_query
 from web import engine
-from web.document import RULES, document
+from web.document import RULES, document, version_diffs
 
 bp = Blueprint("report", __name__)
 
@@ -50,21 +50,45 @@ def show(report_id: str):
     report, sources = load(report_id)
     q = request.args.get("q", "")[:2000]
     parsed = parse_query(q)
-    view = document(report, parsed.literals())
+    links = source_links(report_id, sources)
+    versions, shown = _versions(report, sources, links)
+    view = document(shown, parsed.literals())
     back = _search_state()
     return render_template(
         "report.html",
         back=_back_link(q, back),
         back_state=back,
         report_id=report_id,
-        report=report,
+        report=shown,
         view=view,
         q=q,
         parsed=parsed,
-        sources=source_links(report_id, sources),
+        sources=links,
+        versions=versions,
         rules=RULES,
-        key_figures=report.key_figures(),
+        key_figures=shown.key_figures(),
     )
+
+
+def _versions(report, sources: list[str], links: list[dict]) -> tuple[dict | None, object]:
+    """The report's versions for the page (None when it has one) and the
+    version to show: ``?version=N``, its index (0, the first, by default)."""
+    if len(report.versions) < 2:
+        return None, report
+    current = request.args.get("version", "0")
+    current = int(current) if current.isdigit() and int(current) < len(report.versions) else 0
+    link_of = dict(zip(sources, links))
+    items = [
+        {
+            "n": n,
+            "current": n == current,
+            "sources": [link_of[p] for p in v.sources if p in link_of],
+            "url": url_for("report.show", report_id=request.view_args["report_id"], version=n or None,
+                           q=request.args.get("q") or None, back=request.args.get("back") or None),  # fmt: skip
+        }
+        for n, v in enumerate(report.versions)
+    ]
+    return {"items": items, "diffs": version_diffs(report), "current": current}, report.versions[current].report or report
 
 
 def _search_state() -> str:
@@ -94,8 +118,13 @@ def show_json(report_id: str):
     data = report.to_dict()
     data["id"] = report_id
     data["sources"] = source_links(report_id, sources)
-    if data.get("source"):  # the server's own path stays on the server
-        data["source"]["path"] = source_names([data["source"]["path"]], engine().coverage()["source_root"])[0]
+    root = engine().coverage()["source_root"]
+    # the server's own paths stay on the server
+    for d in [data, *(v["report"] for v in data.get("versions", []) if v["report"])]:
+        if d.get("source"):
+            d["source"]["path"] = source_names([d["source"]["path"]], root)[0]
+    for v in data.get("versions", []):
+        v["sources"] = source_names(v["sources"], root)
     data["links"] = {"html": url_for("report.show", report_id=report_id)}
     return data
 
