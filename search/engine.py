@@ -23,10 +23,9 @@ import numpy as np
 
 from index.build import open_index, unpack
 from index.model import Report
-from index.template import KEY_FIGURES
 from search import facets as F
 from search.columns import NONE, Columns, SegmentCache
-from search.passages import Condition, PassageHit, best_passages, match_spans, snippet
+from search.passages import PassageHit, Reasons, match_spans, snippet
 from search.query import ParsedQuery, compile_query, parse_query
 
 SORTS = {
@@ -283,7 +282,7 @@ class Engine:
             if not page and len(final):
                 notes.append(f"第 {request.page} 页超出范围（共 {-(-len(final) // request.per_page)} 页）")
             stored = self._stored(view, [d for d, _ in page])
-        why = _Why.of(parsed, request.filters)
+        why = Reasons.of(parsed, request.filters)
         # Highlighting is the costly part of a big report: no searcher is held meanwhile.
         hits = [_hit(meta, fields, score, why) for (_, score), (meta, fields) in zip(page, stored)]
         return SearchResult(request, parsed, len(final), hits, facet_list, notes)
@@ -366,7 +365,7 @@ class Engine:
         The whole stream reads one generation: a commit meanwhile cannot cut it."""
         self.clean(request)
         parsed = parse_query(request.q)
-        why = _Why.of(parsed, request.filters)
+        why = Reasons.of(parsed, request.filters)
         with self._view() as view:
             base, scores = self._base(view, parsed, request.sort)
             keep = F.passes(view.facets, base, request.filters)
@@ -408,35 +407,7 @@ class Engine:
         return info
 
 
-@dataclass
-class _Why:
-    """What a hit's passages must show: the query's terms (each a literal and
-    its variants, or an OR group of them) and its number conditions (ranges on
-    a headline figure, number-bucket facets)."""
-
-    literals: list[str]
-    terms: list[list[str]]
-    conditions: list[Condition]
-
-    @classmethod
-    def of(cls, parsed: ParsedQuery, filters: dict[str, list[str]]) -> _Why:
-        terms, conditions = [], []
-        for group in parsed.clauses:
-            words = [v for c in group if c.kind == "text" and not c.negated for v in c.variants()]
-            if words:
-                terms.append(list(dict.fromkeys(words)))
-            conditions += [Condition(c.field, c.describe()) for c in group if c.kind == "range" and c.field in KEY_FIGURES]
-        for name, chosen in filters.items():
-            spec = F.BY_NAME.get(name)
-            if chosen and spec is not None and spec.kind == "bucket" and name in KEY_FIGURES:
-                conditions.append(Condition(name, f"{spec.label}：" + " 或 ".join(spec.label_of(v) for v in chosen)))
-        return cls(parsed.literals(), terms, conditions)
-
-    def passages(self, report: Report, limit: int = 3, matches: dict | None = None) -> list[PassageHit]:
-        return best_passages(report, self.literals, limit, matches, terms=self.terms, conditions=self.conditions)
-
-
-def _hit(meta: dict, stored: dict, score: float | None, why: _Why) -> Hit:
+def _hit(meta: dict, stored: dict, score: float | None, why: Reasons) -> Hit:
     # With its tables: a table row is a passage too, and a number condition shows its cell.
     report = Report.from_dict(unpack(stored["data"]))
     literals = why.literals

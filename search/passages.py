@@ -8,6 +8,7 @@ built from escaped text; only our own ``<mark>`` tags are raw.
 
 from __future__ import annotations
 
+import heapq
 import re
 from bisect import bisect_left
 from collections.abc import Callable
@@ -16,7 +17,9 @@ from html import escape
 
 from index.analysis import fold_with_origin, stream
 from index.model import Passage, Report
-from index.template import APPLICANT_COLUMNS, PROACTIVE_COLUMNS, PROACTIVE_ITEMS, REVIEW_GROUPS, REVIEW_RESULTS, ROWS_BY_KEY
+from index.template import APPLICANT_COLUMNS, KEY_FIGURES, PROACTIVE_COLUMNS, PROACTIVE_ITEMS, REVIEW_GROUPS, REVIEW_RESULTS, ROWS_BY_KEY
+from search import facets as F
+from search.query import ParsedQuery
 
 Span = tuple[int, int]
 
@@ -272,8 +275,9 @@ def best_passages(
     shown only for a term its label lacks.
 
     The work is linear in the report: each passage finds its matches by
-    bisection in the sorted spans (passages × literals × log(matches)), then
-    each of at most ``MAX_PASSAGES`` picks is one pass over the candidates.
+    bisection in the sorted spans (passages × literals × log(matches)); the
+    at most ``MAX_PASSAGES`` picks then run over the best few candidates of
+    each set of terms covered, however long the report.
     A report kept in several versions (``Report.versions``) offers the other
     versions' passages too, after its own among equals: a word printed only
     in a corrected version still shows where.
@@ -311,10 +315,18 @@ def _text(report: Report, matches: dict[str, list[Span]], term_of: dict[str, int
 
 
 def _cover(candidates: list[_Candidate], limit: int) -> list[_Candidate]:
-    """Greedy set cover of the terms, then the best of the rest up to ``limit``."""
-    uncovered = frozenset().union(*(c.covers for c in candidates))
+    """Greedy set cover of the terms, then the best of the rest up to ``limit``.
+
+    Candidates covering the same terms differ only by rank, so only the best
+    few of each such group can ever be picked: the picks run over those, not
+    over every passage of a long report."""
+    groups: dict[tuple, list[_Candidate]] = {}
+    for c in candidates:
+        groups.setdefault((c.covers, c.version), []).append(c)
+    # 2×: a pick may be skipped as a table row already shown, printed or parsed
+    pool = [c for group in groups.values() for c in heapq.nsmallest(2 * MAX_PASSAGES, group, key=lambda c: c.rank)]
+    uncovered = frozenset().union(*(c.covers for c in pool))
     chosen: list[_Candidate] = []
-    pool = list(candidates)
     shown_rows: set[str] = set()
     while pool and len(chosen) < MAX_PASSAGES and (uncovered or len(chosen) < limit):
         best = min(range(len(pool)), key=lambda i: (-len(pool[i].covers & uncovered), -len(pool[i].covers), pool[i].version, pool[i].rank))
@@ -346,3 +358,34 @@ def snippet(report: Report, literals: list[str], width: int = 120, matches: dict
     start = max(0, a - width // 3)
     end = min(len(report.text), start + width)
     return ("…" if start > 0 else "") + highlight(report, start, end, spans) + ("…" if end < len(report.text) else "")
+
+
+# ---------------------------------------------------------------- from a query
+
+
+@dataclass
+class Reasons:
+    """Why a report matched, as its passages must show it: the query's terms
+    (each a literal and its variants, or an OR group of them) and its number
+    conditions (ranges on a headline figure, number-bucket facet filters)."""
+
+    literals: list[str]
+    terms: list[list[str]]
+    conditions: list[Condition]
+
+    @classmethod
+    def of(cls, parsed: ParsedQuery, filters: dict[str, list[str]]) -> Reasons:
+        terms, conditions = [], []
+        for group in parsed.clauses:
+            words = [v for c in group if c.kind == "text" and not c.negated for v in c.variants()]
+            if words:
+                terms.append(list(dict.fromkeys(words)))
+            conditions += [Condition(c.field, c.describe()) for c in group if c.kind == "range" and c.field in KEY_FIGURES]
+        for name, chosen in filters.items():
+            spec = F.BY_NAME.get(name)
+            if chosen and spec is not None and spec.kind == "bucket" and name in KEY_FIGURES:
+                conditions.append(Condition(name, f"{spec.label}：" + " 或 ".join(spec.label_of(v) for v in chosen)))
+        return cls(parsed.literals(), terms, conditions)
+
+    def passages(self, report: Report, limit: int = 3, matches: dict | None = None) -> list[PassageHit]:
+        return best_passages(report, self.literals, limit, matches, terms=self.terms, conditions=self.conditions)

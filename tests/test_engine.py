@@ -102,6 +102,8 @@ def brute_values(report, facet: str) -> set[str]:
         return {"yes" if report.consistent else "no"}
     if facet in ("new_received", "withheld", "licensing", "penalty"):
         return {bucket(k[facet])}
+    if facet == "versions":  # the samples are one file each: never 多个版本不一致
+        return {"differ"} if len(report.versions) > 1 else set()
     raise KeyError(facet)
 
 

@@ -188,3 +188,15 @@ def test_the_json_api_carries_anchors_and_conditions(client):
     (p,) = [p for p in data["hits"][0]["passages"] if p["condition"]]
     assert p["anchor"] == "cell-applications-new_received-total" and p["kind"] == "row"
 
+
+
+def test_the_report_page_frames_the_cells_a_condition_was_decided_on(client):
+    page = soup(client.get("/", query_string={"q": "withheld:>=0 本年新收申请:>0"}).data)
+    url = page.select_one("li.hit h2 a")["href"]
+    report = soup(client.get(url).data)
+    framed = {td["id"] for td in report.select("td.condition")}
+    assert "cell-applications-new_received-total" in framed
+    assert {f"cell-applications-{k}-total" for k in ("withheld_state_secret", "withheld_query_item")} <= framed
+    assert all(i.endswith("-total") for i in framed)  # the figure's cells only, not its row
+    bar = report.select_one("#matchbar").get_text()
+    assert "条件“不予公开 ≥ 0”“本年新收申请 > 0”" in bar and "没有匹配" not in bar

@@ -32,7 +32,7 @@ from index.template import (
     SECTIONS,
     rows_for,
 )
-from search.passages import TABLES, Span, cell_anchor, column_label, match_spans, merge, row_anchor, row_label
+from search.passages import TABLES, Condition, Span, cell_anchor, column_label, figure_cells, match_spans, merge, row_anchor, row_label
 from web.format import num, numeral
 
 MISSING = "未填报/不适用"
@@ -97,6 +97,7 @@ class Cell:
     key: str | None = None  # the contract path, "applications.new_received.total"
     checks: list[int] = field(default_factory=list)  # the failed checks (their numbers) this cell is in
     anchors: list[int] = field(default_factory=list)  # the failed checks whose link lands on this cell
+    conditions: list[str] = field(default_factory=list)  # the query's number conditions decided on this cell
 
     @property
     def id(self) -> str | None:
@@ -163,6 +164,7 @@ class DocumentView:
     sections: list[SectionView]
     checks: CheckView
     matches: int
+    conditions: list[str] = field(default_factory=list)  # the query's number conditions, their cells marked
 
 
 def blocks(report: Report, marker: Marker, start: int, end: int) -> list[Block]:
@@ -295,7 +297,7 @@ def review_table(report: Report) -> TableView | None:
 # ------------------------------------------------------------------ the whole page
 
 
-def document(report: Report, literals: list[str]) -> DocumentView:
+def document(report: Report, literals: list[str], conditions: list[Condition] = ()) -> DocumentView:
     marker = Marker(report, literals)
     tables = {2: proactive_tables(report), 3: [applications_table(report)], 4: [review_table(report)]}
     tables = {n: [t for t in ts if t is not None] for n, ts in tables.items()}
@@ -320,10 +322,12 @@ def document(report: Report, literals: list[str]) -> DocumentView:
             note = "原文中没有找到这一部分的标题，其文字见上一部分。"
             views.insert(at, SectionView(number, f"s{number}", title, None, [], found, note))
     failed = [FailedCheck(n, c) for n, c in enumerate((c for c in report.checks if not c.ok), 1)]
-    _mark_cells([t for v in views for t in v.tables], failed)
+    all_tables = [t for v in views for t in v.tables]
+    _mark_cells(all_tables, failed)
+    _mark_conditions(report, all_tables, conditions)
     passed = [c.detail for c in report.checks if c.ok]
     checks = CheckView(failed, passed, list(report.warnings))
-    return DocumentView(preface, views, checks, marker.count)
+    return DocumentView(preface, views, checks, marker.count, [c.text for c in conditions])
 
 
 def section_title(number: int) -> str:
@@ -371,6 +375,15 @@ def version_diffs(report: Report) -> list[VersionDiff]:
             label = f"第{numeral(TABLES[table])}部分 {row_label(report, table, row)} · {column_label(table, column)}"
             out.append(VersionDiff(path, label, values))
     return out
+
+
+def _mark_conditions(report: Report, tables: list[TableView], conditions: list[Condition]) -> None:
+    """The cells each number condition of the query was decided on (``本年新收申请:>0``)."""
+    by_key = {c.key: c for t in tables for r in t.rows for c in r.cells if c.key}
+    for condition in conditions:
+        for path in figure_cells(report, condition.figure):
+            if path in by_key:
+                by_key[path].conditions.append(condition.text)
 
 
 RULES = {

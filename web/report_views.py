@@ -15,6 +15,7 @@ from flask import Blueprint, abort, render_template, request, send_file, url_for
 
 from index.read import sniff
 from search.export import source_names
+from search.passages import Reasons
 from search.query import parse_query
 from web import engine
 from web.document import RULES, document, version_diffs
@@ -52,7 +53,7 @@ def show(report_id: str):
     parsed = parse_query(q)
     links = source_links(report_id, sources)
     versions, shown = _versions(report, sources, links)
-    view = document(shown, parsed.literals())
+    view = document(shown, parsed.literals(), Reasons.of(parsed, {}).conditions)
     back = _search_state()
     return render_template(
         "report.html",
