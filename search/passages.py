@@ -13,6 +13,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 from index.analysis import fold_with_origin, stream
@@ -37,13 +38,24 @@ class Occurrences:
         self.folded, self.origin = fold_with_origin(text)
 
     def find(self, literal: str) -> list[Span]:
-        needle = stream(literal)[0]
-        if not needle:
+        pattern = _pattern(literal)
+        if pattern is None:
             return []
-        pattern = re.compile(r"[\W_]*".join(map(re.escape, needle)))
         if self.origin is None:
             return [m.span() for m in pattern.finditer(self.folded)]
         return [(self.origin[m.start()], self.origin[m.end() - 1] + 1) for m in pattern.finditer(self.folded)]
+
+
+@lru_cache(maxsize=1024)
+def _pattern(literal: str) -> re.Pattern | None:
+    needle = stream(literal)[0]
+    return re.compile(r"[\W_]*".join(map(re.escape, needle))) if needle else None
+
+
+@lru_cache(maxsize=4096)
+def _in_label(label: str, literal: str) -> tuple[Span, ...]:
+    """A literal's matches in a table row's label (a few dozen labels, asked for every hit)."""
+    return tuple(Occurrences(label).find(literal))
 
 
 def find(text: str, literal: str) -> list[Span]:
@@ -196,8 +208,7 @@ def _table_rows(report: Report, literals: list[str], term_of: dict[str, int], co
     for table, section in TABLES.items():
         for row, cells in (getattr(report, table) or {}).items():
             label = row_label(report, table, row)
-            found = Occurrences(label)
-            spans = {lit: found.find(lit) for lit in literals}
+            spans = {lit: _in_label(label, lit) for lit in literals}
             covers = {term_of[lit] for lit, s in spans.items() if s}
             paths = [f"{table}.{row}.{col}" for col in cells]
             for path in paths:
