@@ -218,3 +218,11 @@ def test_incremental_runs_follow_versions(tmp_path):
         assert hit.versions == 1 and hit.figures["new_received"] == 3 and hits(e, ONLY_IN_V2)
     finally:
         e.close()
+
+
+def test_finding_in_another_version_stays_in_it(client, engine):
+    (hit,) = [h for h in hits(engine) if h.agency == JIGUAN]
+    page = soup(client.get(f"/report/{hit.id}?version=1&q={ONLY_IN_V2}").data)
+    assert page.select_one("form.find input[name=version]")["value"] == "1"
+    assert "version=1" in page.select_one("a.clear-q")["href"]
+    assert page.select_one("#matchbar")["data-total"] == "1"  # the word is marked in the version shown

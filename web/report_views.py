@@ -52,7 +52,7 @@ def show(report_id: str):
     q = request.args.get("q", "")[:2000]
     parsed = parse_query(q)
     links = source_links(report_id, sources)
-    versions, shown = _versions(report, sources, links)
+    versions, shown = _versions(report_id, report, sources, links)
     view = document(shown, parsed.literals(), Reasons.of(parsed, {}).conditions)
     back = _search_state()
     return render_template(
@@ -71,7 +71,7 @@ def show(report_id: str):
     )
 
 
-def _versions(report, sources: list[str], links: list[dict]) -> tuple[dict | None, object]:
+def _versions(report_id: str, report, sources: list[str], links: list[dict]) -> tuple[dict | None, object]:
     """The report's versions for the page (None when it has one) and the
     version to show: ``?version=N``, its index (0, the first, by default)."""
     if len(report.versions) < 2:
@@ -84,7 +84,7 @@ def _versions(report, sources: list[str], links: list[dict]) -> tuple[dict | Non
             "n": n,
             "current": n == current,
             "sources": [link_of[p] for p in v.sources if p in link_of],
-            "url": url_for("report.show", report_id=request.view_args["report_id"], version=n or None,
+            "url": url_for("report.show", report_id=report_id, version=n or None,
                            q=request.args.get("q") or None, back=request.args.get("back") or None),  # fmt: skip
         }
         for n, v in enumerate(report.versions)
