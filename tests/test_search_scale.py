@@ -73,6 +73,8 @@ def brute_values(report, facet: str) -> set[str]:
         return {str(simple[facet])} if simple[facet] is not None else set()
     if facet == "consistent":
         return {"yes" if report.consistent else "no"}
+    if facet == "versions":  # one file per report here: never 多个版本不一致
+        return {"differ"} if len(report.versions) > 1 else set()
     if facet == "outcome":
         corrected = (k["review_corrected"] or 0) + (k["litigation_corrected"] or 0)
         return {name for name, n in (("review", k["review"] or 0), ("litigation", k["litigation"] or 0), ("corrected", corrected)) if n > 0}
