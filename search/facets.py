@@ -6,6 +6,9 @@ document numbers, not a walk over per-report records.  A *value*
 facet offers the values found (年份, 省份, 机关 …); a *bucket* facet offers
 fixed ranges of a count (0 / 1–9 / 10–99 / 100+ applications); a *flag* facet
 offers yes/no properties a report may have several of (有行政复议, 被纠正 …).
+City and county values are place paths (福建省/福州市/鼓楼区, labelled
+鼓楼区 · 福州市), so same-named places are separate values; a bare name
+selects every place of that name.
 
 Selecting several values of one facet widens the result (OR); selecting in
 several facets narrows it (AND).  So a facet's counts are taken over the

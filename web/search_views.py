@@ -89,7 +89,8 @@ def place_choices(result, links: Links) -> list[dict]:
         places = [counts[v] for v in values if v in counts and counts[v].count]
         if places:
             out.append({"word": word, "facet": facet, "places": [
-                {"value": v.value, "label": choice_label(v.value), "count": v.count, "url": links.select(facet, v.value)}
+                {"value": v.value, "label": choice_label(v.value), "count": v.count, "url": links.select(facet, v.value),
+                 "selected": links.is_selected(facet, v.value)}
                 for v in places]})
 
     for word, places in result.query.choices():
