@@ -386,15 +386,22 @@ def place_path(*names: str | None) -> str:
     return PLACE_SEP.join(parts)
 
 
+def place_parts(path: str) -> tuple[str, str]:
+    """A place path's own name and the one above it ("" for a province):
+    ``福建省/福州市/鼓楼区`` → (鼓楼区, 福州市)."""
+    parts = path.split(PLACE_SEP)
+    return parts[-1], parts[-2] if len(parts) > 1 else ""
+
+
 def place_label(path: str) -> str:
     """How a place path reads: its own name and the one above, ``鼓楼区 · 福州市``."""
-    parts = path.split(PLACE_SEP)
-    return parts[-1] if len(parts) < 2 else f"{parts[-1]} · {parts[-2]}"
+    name, parent = place_parts(path)
+    return f"{name} · {parent}" if parent else name
 
 
 def place_leaf(path: str) -> str:
     """A place path's own name: ``福建省/福州市/鼓楼区`` → ``鼓楼区``."""
-    return path.rsplit(PLACE_SEP, 1)[-1]
+    return place_parts(path)[0]
 
 
 def region_of(d: Division, table: Table) -> Region:

@@ -48,7 +48,7 @@ from whoosh.fields import NUMERIC
 from whoosh.util.numeric import tiered_ranges
 
 from index.analysis import fold, simplify, variants
-from index.region import LEVEL_FACET, load_table, place_label, place_leaf, place_path, places_named, region_of
+from index.region import LEVEL_FACET, load_table, place_label, place_parts, place_path, places_named, region_of
 from index.schema import NUMERIC_FIELDS, TEXT_FIELDS
 from index.template import KEY_FIGURES
 from search.phrase import ExactPhrase, covering_grams
@@ -159,7 +159,9 @@ class Clause:
     low_exclusive: bool = False
     high_exclusive: bool = False
     quoted: bool = False  # typed as a "phrase": matched as one, and never as a place
-    places: list[Place] = dataclasses.field(default_factory=list)  # ("field" is taken here) a text clause that names places matches them too
+    # A text clause that names places matches their reports too.  (``field`` is
+    # the attribute above here, not dataclasses.field.)
+    places: list[Place] = dataclasses.field(default_factory=list)
 
     def variants(self) -> list[str]:
         """The strings that satisfy a text or agency clause: the value (in
@@ -217,9 +219,9 @@ def _places_text(places: list[Place]) -> str:
     """河南省; 鼓楼区（南京市、福州市）for places of one name."""
     by_name: dict[str, list[str]] = {}
     for p in places:
-        by_name.setdefault(place_leaf(p.value), []).append(p.label.partition(" · ")[2])
-    return "、".join(name if len(parents) == 1 and not parents[0] else f"{name}（{'、'.join(parents)}）"
-                    for name, parents in by_name.items())
+        name, parent = place_parts(p.value)
+        by_name.setdefault(name, []).append(parent)
+    return "、".join(name if parents == [""] else f"{name}（{'、'.join(parents)}）" for name, parents in by_name.items())
 
 
 def _is_plain_text(group: list[Clause]) -> bool:
@@ -594,9 +596,10 @@ def _any(queries: list[Q.Query | None]) -> Q.Query:
     return qs[0] if len(qs) == 1 else Q.Or(qs)
 
 
-def _literal(schema: Any, text: str) -> Q.Query:
+def _literal(schema: Any, forms: list[str]) -> Q.Query:
+    """A literal's forms (:meth:`Clause.variants`) anywhere in the text or the agency name."""
     parts: list[Q.Query | None] = []
-    for v in variants(text):
+    for v in forms:
         # The bigram phrase decides what matches; the others only add score
         # (a lone character: Prefix on the grams, Term on the words).
         parts += [_grams(schema, "body_bi", v), _phrase("body", _tokens(schema, "body", v)),
@@ -614,7 +617,7 @@ def _place(schema: Any, place: Place) -> Q.Query:
 
 def _compile_clause(c: Clause, schema: Any) -> Q.Query:
     if c.kind == "text":
-        text = _literal(schema, c.value)
+        text = _literal(schema, c.variants())
         return _any([text, *(_place(schema, p) for p in c.places)]) if c.places else text
     if c.kind == "field":
         return _any([_grams(schema, c.field or "", v) for v in c.variants()])

@@ -220,6 +220,8 @@ def test_a_traditional_query_finds_what_the_simplified_one_does(engine):
     assert hit_files(traditional) == hit_files(simplified)
     assert any("<mark>行政处罚</mark>" in p.html for h in traditional.hits for p in h.passages)
     assert "行政处罚" in parse_query("行政處罰").literals()
+    # synonyms apply to the simplified form: 發改局 searches 发展改革局 too
+    assert hit_files(search(engine, "發改局")) == hit_files(search(engine, "发改局")) != set()
 
 
 def test_a_report_in_traditional_characters_is_found_by_a_simplified_query(engine, corpus):

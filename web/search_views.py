@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from index.region import place_label, place_leaf
+from index.region import place_leaf, place_parts
 from search.engine import SearchRequest
 from search.export import row, source_names, to_csv, to_jsonl
 from web import engine
@@ -109,7 +109,7 @@ def place_choices(result, links: Links) -> list[dict]:
 
 def choice_label(path: str) -> str:
     """鼓楼区（福州市）: a place named with the unit above it."""
-    name, _, parent = place_label(path).partition(" · ")
+    name, parent = place_parts(path)
     return f"{name}（{parent}）" if parent else name
 
 
