@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, render_template, request
 
 from index.region import place_leaf, place_parts
+from search import facets as F
 from search.engine import SearchRequest
 from search.export import row, source_names, to_csv, to_jsonl
 from web import engine
@@ -99,7 +100,7 @@ def place_choices(result, links: Links) -> list[dict]:
             by_facet.setdefault(p.facet, []).append(p.value)
         for facet, values in by_facet.items():
             offer(word, facet, values)
-    for name in ("city", "county"):
+    for name in (spec.name for spec in F.FACETS if spec.place):
         for value in result.request.filters.get(name, []):
             same = [v.value for v in facets[name].values if v.value != value and place_leaf(v.value) == value]
             if len(same) > 1:
