@@ -8,9 +8,10 @@ Two analyzers, both in Whoosh's composable style:
   grams over the letters, digits and CJK characters, for substring recall
   ("处理" finds "待处理"; any copied string becomes a phrase over bigrams).
 
-Both fold the text the same way first (:func:`fold`: NFKC, then lowercase,
-character by character) and report ``startchar``/``endchar`` as offsets into
-the *original* string, for highlighting.  Both ignore Whoosh's ``mode``: a
+Both fold the text the same way first (:func:`fold`: NFKC, lowercase, then
+traditional → simplified Chinese, character by character) and report
+``startchar``/``endchar`` as offsets into the *original* string, for
+highlighting.  Both ignore Whoosh's ``mode``: a
 query is analysed exactly like a document.
 
 The word analyzer's dictionary is jieba's own plus ``data/userdict.txt`` (domain
@@ -52,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 import jieba
+import opencc
 from whoosh.analysis import CompositeAnalyzer, Token, Tokenizer
 
 __all__ = [
@@ -67,6 +69,7 @@ __all__ = [
     "load_userdict",
     "make_analyzers",
     "save_userdict",
+    "simplify",
     "stream",
     "variants",
     "word_analyzer",
@@ -98,11 +101,38 @@ Entry = tuple[str, int | None]  # (word, frequency or None for jieba's suggestio
 # Folding
 
 
-class _FoldTable(dict):
-    """``str.translate`` table: code point -> NFKC + lowercase of that character."""
+# Traditional → simplified (繁→简), OpenCC's "t2s" character table.  Character by
+# character, not OpenCC's phrase conversion: one character in, one out, so offsets
+# stay mappable and a query folds exactly like the text it must match (乾 and 干
+# become one character to search, in the query as in the report).
+_T2S = opencc.OpenCC("t2s")
+
+
+class _SimplifyTable(dict):
+    """``str.translate`` table: code point -> its simplified form (itself for most)."""
 
     def __missing__(self, code: int) -> str:
-        folded = unicodedata.normalize("NFKC", chr(code)).lower()
+        ch = chr(code)
+        simplified = _T2S.convert(ch) if code >= 0x2E80 else ch  # below: no Han characters
+        self[code] = simplified = simplified if len(simplified) == 1 else ch
+        return simplified
+
+
+_SIMPLIFY = _SimplifyTable()
+
+
+def simplify(text: str) -> str:
+    """Traditional characters folded to simplified, one for one: 行政處罰 → 行政处罚."""
+    return text.translate(_SIMPLIFY)
+
+
+class _FoldTable(dict):
+    """``str.translate`` table: code point -> NFKC + lowercase + simplified of that
+    character.  Filled lazily and kept, so each folding step costs once per
+    distinct character per process, not per character of text."""
+
+    def __missing__(self, code: int) -> str:
+        folded = simplify(unicodedata.normalize("NFKC", chr(code)).lower())
         self[code] = folded
         return folded
 
@@ -111,7 +141,8 @@ _FOLD = _FoldTable()
 
 
 def fold(text: str) -> str:
-    """NFKC + lowercase, applied character by character (full-width → half-width).
+    """NFKC + lowercase + traditional → simplified, applied character by character
+    (full-width → half-width, 處 → 处).
 
     Per character rather than per string so that every output character comes
     from exactly one input character, which is what keeps offsets mappable; the
@@ -590,7 +621,8 @@ def variants(text: str, limit: int = 16) -> list[str]:
     and so on, so a cap drops the most remote forms:
     "高新区发改局" → ["高新区发改局", "高新技术产业开发区发改局", …,
     "高新区发展改革局", …, "高新技术产业开发区发展改革局", …].
-    Members are matched as typed (they are all CJK, which folding leaves alone).
+    Members are matched as typed: simplified CJK, which the rest of folding
+    leaves alone, so pass traditional text through :func:`simplify` first.
     """
     if limit < 1:
         raise ValueError("limit must be at least 1")

@@ -65,7 +65,9 @@ LOCK_FILE = "indexer.lock"
 # Bump when parsing changes what a file yields: every file is then parsed again.
 PARSER_VERSION = 4
 # Bump when what the indexer stores for a file changes (same effect, separate reason).
-RECORD_LAYOUT = 3  # 3: each record has its report's fingerprint (versions)
+# 3: each record has its report's fingerprint (versions); text folded traditional →
+# simplified; city/county labels are place paths.
+RECORD_LAYOUT = 3
 CHUNK = 8  # files sent to a worker at a time
 IN_FLIGHT = 2  # chunks queued per worker: enough to keep it busy, little to lose
 

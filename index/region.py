@@ -363,3 +363,82 @@ def _region(chosen: list[Division], table: Table, printed: dict[str, str]) -> Re
         city=city.name if city else None,
         county=(printed.get(county.code) or county.name) if county else None,
     )
+
+
+# ------------------------------------------------------------------ search lookups
+# What search needs of the table: a place's path (the facet value), its label,
+# and which places a search word names.
+
+ORDINARY = Path(__file__).with_name("data") / "ordinary_names.txt"
+PLACE_SEP = "/"
+LEVEL_FACET = {1: "province", 2: "city", 3: "county"}
+
+
+def place_path(*names: str | None) -> str:
+    """A place as the facet value that tells same-named places apart, province
+    first: ``福建省/福州市/鼓楼区``.  Missing levels are skipped, and a
+    municipality standing as its own city (北京市, 北京市) is written once:
+    ``北京市/东城区``."""
+    parts: list[str] = []
+    for name in names:
+        if name and (not parts or parts[-1] != name):
+            parts.append(name.replace(PLACE_SEP, " "))
+    return PLACE_SEP.join(parts)
+
+
+def place_parts(path: str) -> tuple[str, str]:
+    """A place path's own name and the one above it ("" for a province):
+    ``福建省/福州市/鼓楼区`` → (鼓楼区, 福州市)."""
+    parts = path.split(PLACE_SEP)
+    return parts[-1], parts[-2] if len(parts) > 1 else ""
+
+
+def place_label(path: str) -> str:
+    """How a place path reads: its own name and the one above, ``鼓楼区 · 福州市``."""
+    name, parent = place_parts(path)
+    return f"{name} · {parent}" if parent else name
+
+
+def place_leaf(path: str) -> str:
+    """A place path's own name: ``福建省/福州市/鼓楼区`` → ``鼓楼区``."""
+    return place_parts(path)[0]
+
+
+def region_of(d: Division, table: Table) -> Region:
+    """The region a report of division ``d`` is stored with (as :func:`resolve_region` writes it)."""
+    line = {x.level: x for x in table.lineage(d)}
+    province, city, county = line.get(1), line.get(2), line.get(3)
+    if province and province.code in MUNICIPALITIES:
+        city = province
+    return Region(*(x.name if x else None for x in (province, city, county)))
+
+
+@cache
+def _ordinary() -> frozenset[str]:
+    lines = ORDINARY.read_text(encoding="utf-8").splitlines()
+    return frozenset(w for line in lines if not line.startswith("#") for w in line.split())
+
+
+def places_named(word: str, table: Table | None = None) -> list[Division]:
+    """The places a search word names, largest first; [] when it names none.
+
+    The rule: the whole word must be a division's full name (河南省, 福州市,
+    鼓楼区) or its short name (河南, 福州, 鼓楼).  A county short name, or a
+    two-character county name, that is an ordinary word (``data/ordinary_names.txt``:
+    资源, 公安, 城区 …) names no place.  A bare short name means the larger unit,
+    as in :func:`_short_at` (河南 is 河南省, not 河南县).  A place inside another the word also
+    names is dropped (吉林 is 吉林省, which holds 吉林市; 长沙 is 长沙市, which
+    holds 长沙县): it adds no report.  Same-named places in different cities all
+    stay (鼓楼区 in 福州市, 南京市 …): the caller offers them as choices.
+    """
+    table = table or load_table()
+    ordinary = word in _ordinary()
+    cands = [d for d in table.by_name.get(word, []) if not (ordinary and len(word) == 2)]
+    shorts = [d for d in table.by_short.get(word, []) if d.level < 3 or not ordinary]
+    cands += _highest(shorts) if shorts else []
+    codes = {d.code for d in cands}
+    out: dict[str, Division] = {}
+    for d in sorted(cands, key=lambda d: (d.level, d.code)):
+        if not any(x.code in codes for x in table.lineage(d)[:-1]):
+            out[d.code] = d
+    return list(out.values())

@@ -29,6 +29,7 @@ from whoosh import columns
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
 from index.analysis import Analysis
+from index.region import place_path
 from index.template import KEY_FIGURES
 
 # Place and sector fields answer "province:山东" as a substring of "山东省".
@@ -36,6 +37,8 @@ TEXT_FIELDS = ("agency", "province", "city", "county", "sector")
 NUMERIC_FIELDS = ("year", *KEY_FIGURES)
 FACET_FIELDS = ("year", "province", "city", "county", "agency", "sector", "template", "consistent")
 # The ``labels`` column: these strings joined by LABEL_SEP ("" when unknown).
+# City and county are place paths (``index.region.place_path``: 福建省/福州市/鼓楼区),
+# so two counties of one name in two cities are two facet values.
 LABELS = ("agency", "province", "city", "county", "sector", "template")
 LABEL_SEP = "\x1f"  # ASCII unit separator: never in a printed name
 # The ``numbers`` column: year, consistent (1/0), then the headline figures,
@@ -46,7 +49,10 @@ _NUMBERS = struct.Struct(f"<{len(NUMBERS)}d")
 
 
 def pack_labels(values: dict[str, str | None]) -> bytes:
-    return LABEL_SEP.join((values.get(name) or "").replace(LABEL_SEP, " ") for name in LABELS).encode("utf-8")
+    """The ``labels`` blob of a report's meta (its names, as stored in ``meta``)."""
+    province, city, county = (values.get(k) for k in ("province", "city", "county"))
+    paths = {"city": place_path(province, city) if city else "", "county": place_path(province, city, county) if county else ""}
+    return LABEL_SEP.join((paths.get(name, values.get(name)) or "").replace(LABEL_SEP, " ") for name in LABELS).encode("utf-8")
 
 
 def pack_numbers(values: dict[str, float | bool | None]) -> bytes:

@@ -6,6 +6,9 @@ document numbers, not a walk over per-report records.  A *value*
 facet offers the values found (年份, 省份, 机关 …); a *bucket* facet offers
 fixed ranges of a count (0 / 1–9 / 10–99 / 100+ applications); a *flag* facet
 offers yes/no properties a report may have several of (有行政复议, 被纠正 …).
+City and county values are place paths (福建省/福州市/鼓楼区, labelled
+鼓楼区 · 福州市), so same-named places are separate values; a bare name
+selects every place of that name.
 
 Selecting several values of one facet widens the result (OR); selecting in
 several facets narrows it (AND).  So a facet's counts are taken over the
@@ -21,6 +24,7 @@ from functools import cached_property
 
 import numpy as np
 
+from index.region import place_label, place_leaf
 from search.columns import NONE, Columns
 
 UNKNOWN = "unknown"  # bucket of reports whose number was not printed or not readable
@@ -32,9 +36,26 @@ class FacetColumn:
     none) or a row of yes/no per value (``flags``, for facets where a report
     may have several)."""
 
-    def __init__(self, values: list[str], codes: np.ndarray | None = None, flags: np.ndarray | None = None) -> None:
+    def __init__(self, values: list[str], codes: np.ndarray | None = None, flags: np.ndarray | None = None,
+                 leaf: Callable[[str], str] | None = None) -> None:
         self.values, self.codes, self.flags = values, codes, flags
         self.index = {v: i for i, v in enumerate(values)}
+        # A place facet's values are paths (福建省/福州市/鼓楼区); a bare name (鼓楼区,
+        # as old bookmarks have it) selects every place of that name.
+        self.by_leaf: dict[str, list[int]] = {}
+        if leaf:
+            for i, v in enumerate(values):
+                self.by_leaf.setdefault(leaf(v), []).append(i)
+
+    def codes_of(self, value: str) -> list[int]:
+        """The value codes ``value`` selects: itself, or every place of that bare name."""
+        if value in self.index:
+            return [self.index[value]]
+        return self.by_leaf.get(value, [])
+
+    def same_named(self, value: str) -> list[str]:
+        """The places a bare name selects (none for a value that is itself a place)."""
+        return [] if value in self.index else [self.values[i] for i in self.by_leaf.get(value, [])]
 
     @cached_property
     def rank(self) -> np.ndarray:
@@ -45,7 +66,7 @@ class FacetColumn:
 
     def has(self, docs: np.ndarray, selected: list[str]) -> np.ndarray:
         """Which of ``docs`` have any of the ``selected`` values."""
-        chosen = [self.index[v] for v in selected if v in self.index]
+        chosen = [i for v in selected for i in self.codes_of(v)]
         if self.flags is not None:
             return self.flags[docs][:, chosen].any(axis=1)
         return np.isin(self.codes[docs], chosen)
@@ -65,13 +86,30 @@ class FacetSpec:
     column: Callable[[Columns], FacetColumn]  # the facet over a generation's reports
     fixed: tuple[tuple[str, str], ...] = ()  # (value, label), in display order, for bucket/flag
     top: int = 0  # show only the top N values (0 = all); the rest via search-within
+    place: bool = False  # values are place paths (福建省/福州市/鼓楼区), labelled 鼓楼区 · 福州市
 
     def label_of(self, value: str) -> str:
+        if self.place:
+            return place_label(value)
         return dict(self.fixed).get(value, value)
 
 
 def _label(name: str) -> Callable[[Columns], FacetColumn]:
     return lambda columns: FacetColumn(*columns.label(name))
+
+
+def _place(name: str) -> Callable[[Columns], FacetColumn]:
+    return lambda columns: FacetColumn(*columns.label(name), leaf=place_leaf)
+
+
+def narrowed(spec: FacetSpec, chosen: list[str], value: str) -> list[str] | None:
+    """``chosen`` with the bare name ``value`` is one place of replaced by
+    ``value`` (鼓楼区 → 福建省/福州市/鼓楼区): picking one of the same-named places
+    narrows to it rather than adding what is already selected.  None when no
+    bare name in ``chosen`` covers ``value``."""
+    if not spec.place or value in chosen or place_leaf(value) not in chosen:
+        return None
+    return [value if v == place_leaf(value) else v for v in chosen]
 
 
 def _year(columns: Columns) -> FacetColumn:
@@ -116,8 +154,8 @@ def _outcomes(columns: Columns) -> FacetColumn:
 FACETS: list[FacetSpec] = [
     FacetSpec("year", "年度", "value", _year),
     FacetSpec("province", "省份", "value", _label("province")),
-    FacetSpec("city", "城市", "value", _label("city"), top=15),
-    FacetSpec("county", "区县", "value", _label("county"), top=15),
+    FacetSpec("city", "城市", "value", _place("city"), top=15, place=True),
+    FacetSpec("county", "区县", "value", _place("county"), top=15, place=True),
     FacetSpec("sector", "领域", "value", _label("sector"), top=15),
     FacetSpec("agency", "机关", "value", _label("agency"), top=10),
     FacetSpec("new_received", "本年新收申请", "bucket", _bucket("new_received"), BUCKETS),
@@ -192,7 +230,11 @@ def count_all(facets: dict[str, FacetColumn], docs: np.ndarray, filters: dict[st
 
 def _facet(spec: FacetSpec, col: FacetColumn, counts: np.ndarray, selected: list[str], within: str) -> Facet:
     def count(v: str) -> int:
-        return int(counts[col.index[v]]) if v in col.index else 0
+        return int(sum(counts[i] for i in col.codes_of(v)))
+
+    def label(v: str) -> str:
+        places = col.same_named(v)
+        return f"{spec.label_of(v)}（{len(places)} 处同名）" if len(places) > 1 else spec.label_of(v)
 
     present = np.flatnonzero(counts)
     if spec.fixed:
@@ -206,15 +248,17 @@ def _facet(spec: FacetSpec, col: FacetColumn, counts: np.ndarray, selected: list
     values += [v for v in selected if v not in values]  # still shown, to be deselected
     if within:
         values = [v for v in values if within in v]
+    # A selected bare name keeps its places in view, to pick one of them.
+    keep = set(selected) | {p for v in selected for p in col.same_named(v)}
     shown = values
     if spec.top and len(values) > spec.top:
-        shown = values[: spec.top] + [v for v in values[spec.top :] if v in selected]
+        shown = values[: spec.top] + [v for v in values[spec.top :] if v in keep]
     more = len(set(values) - set(shown))  # within the search, if any: what the reader could still reveal
     return Facet(
         spec.name,
         spec.label,
         spec.kind,
-        [FacetValue(v, spec.label_of(v), count(v), v in selected) for v in shown],
+        [FacetValue(v, label(v), count(v), v in selected) for v in shown],
         more,
         within,
     )

@@ -12,6 +12,13 @@ Grammar (web-search style; nothing in it can fail)::
 - A *literal* (a word or a quoted phrase) matches a report whose folded text
   contains it as a substring, ignoring whitespace and punctuation; its
   abbreviation variants (:func:`index.analysis.variants`) match too.
+  Traditional characters fold to simplified (行政處罰 is 行政处罚), here as in
+  the index.
+- A bare word that names a place (河南, 河南省, 鼓楼, 福州市; the rule is
+  :func:`index.region.places_named`) also matches the reports *of* that place,
+  whether or not the text names it: text OR region.  Quoting it ("河南")
+  searches the text only.  A name several places share (鼓楼区 in 福州市, 南京市 …)
+  matches them all; :meth:`ParsedQuery.choices` lists them to pick one.
 - Fields: ``agency province city county sector`` (substring of that field),
   ``year`` and the numeric fields of :data:`index.template.KEY_FIGURES`
   (ranges); Chinese aliases such as ``机关:`` ``年份:`` ``本年新收申请:``.
@@ -23,12 +30,14 @@ Typical use::
 
     parsed = parse_query('应急 行政处罚 OR 行政许可 -复议 year:2021..2023')
     parsed.describe()     # 全文包含“应急”且（“行政处罚”或“行政许可”），不含“复议”；年份 2021–2023
+    parse_query('河南').describe()   # “河南” → 地区：河南省，或全文
     q = compile_query(parsed, searcher.schema)
     parsed.literals()     # ['应急', '行政处罚', '行政许可'] for highlighting
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -38,12 +47,13 @@ from whoosh import query as Q
 from whoosh.fields import NUMERIC
 from whoosh.util.numeric import tiered_ranges
 
-from index.analysis import fold, variants
+from index.analysis import fold, simplify, variants
+from index.region import LEVEL_FACET, load_table, place_label, place_parts, place_path, places_named, region_of
 from index.schema import NUMERIC_FIELDS, TEXT_FIELDS
 from index.template import KEY_FIGURES
 from search.phrase import ExactPhrase, covering_grams
 
-__all__ = ["Clause", "ExactRange", "ParsedQuery", "parse_query", "compile_query", "FIELD_LABELS", "MAX_TERMS", "MAX_LITERAL"]
+__all__ = ["Clause", "ExactRange", "ParsedQuery", "Place", "parse_query", "compile_query", "FIELD_LABELS", "MAX_TERMS", "MAX_LITERAL"]
 
 MAX_TERMS = 50  # clauses kept from one query
 MAX_LITERAL = 200  # characters kept from one literal
@@ -110,6 +120,28 @@ def _num(x: float | int) -> str:
 
 
 @dataclass
+class Place:
+    """A place a search word names, as the facet that selects it: ``facet``
+    (province/city/county) and ``value`` (the place path, e.g. 福建省/福州市/鼓楼区),
+    ``label`` (鼓楼区 · 福州市), and the region fields a report of it has."""
+
+    facet: str
+    value: str
+    label: str
+    fields: dict[str, str]
+
+    @classmethod
+    def named(cls, word: str) -> list[Place]:
+        table = load_table()
+        out = []
+        for d in places_named(word, table):
+            region = {k: v for k, v in vars(region_of(d, table)).items() if v}
+            path = place_path(*region.values())
+            out.append(cls(LEVEL_FACET[d.level], path, place_label(path), region))
+        return out
+
+
+@dataclass
 class Clause:
     """One condition: a literal, a substring of a field, or a numeric range.
 
@@ -126,20 +158,39 @@ class Clause:
     high: float | int | None = None
     low_exclusive: bool = False
     high_exclusive: bool = False
+    quoted: bool = False  # typed as a "phrase": matched as one, and never as a place
+    # A text clause that names places matches their reports too.  (``field`` is
+    # the attribute above here, not dataclasses.field.)
+    places: list[Place] = dataclasses.field(default_factory=list)
 
     def variants(self) -> list[str]:
-        """The strings that satisfy a text or agency clause (the value first)."""
+        """The strings that satisfy a text or agency clause: the value (in
+        simplified characters) first, then its synonym rewritings."""
         if self.kind == "text" or self.field == "agency":
-            return variants(self.value)
+            return variants(simplify(self.value))
         return [self.value]
 
+    def _literal(self) -> str:
+        """The literal as read: “发改局”（同义：发展改革局、…）, 短语“行政 处罚”."""
+        out = ("短语" if self.quoted else "") + f"“{self.value}”"
+        forms = self.variants()
+        if forms[0] != self.value:
+            out += f"（简体：“{forms[0]}”）"
+        if len(forms) > 1:
+            shown = "、".join(forms[1:4])
+            out += f"（同义：{shown}{f' 等 {len(forms) - 1} 种' if len(forms) > 4 else ''}）"
+        return out
+
     def describe(self, standalone: bool = True) -> str:
-        """Plain Chinese; ``standalone=False`` gives just “literal” for text."""
+        """Plain Chinese; ``standalone=False`` gives just the literal for text."""
         if self.kind == "text":
-            quoted = f"“{self.value}”"
+            literal = self._literal()
+            if self.places:
+                where = _places_text(self.places)
+                return f"{'排除' if self.negated else ''}{literal} → 地区：{where}，或全文"
             if not standalone:
-                return quoted
-            return ("全文不含" if self.negated else "全文包含") + quoted
+                return literal
+            return ("全文不含" if self.negated else "全文包含") + literal
         label = FIELD_LABELS.get(self.field or "", self.field or "")
         if self.kind == "field":
             return f"{label}{'不含' if self.negated else '包含'}“{self.value}”"
@@ -164,8 +215,17 @@ class Clause:
         return d
 
 
+def _places_text(places: list[Place]) -> str:
+    """河南省; 鼓楼区（南京市、福州市）for places of one name."""
+    by_name: dict[str, list[str]] = {}
+    for p in places:
+        name, parent = place_parts(p.value)
+        by_name.setdefault(name, []).append(parent)
+    return "、".join(name if parents == [""] else f"{name}（{'、'.join(parents)}）" for name, parents in by_name.items())
+
+
 def _is_plain_text(group: list[Clause]) -> bool:
-    return all(c.kind == "text" and not c.negated for c in group)
+    return all(c.kind == "text" and not c.negated and not c.places for c in group)
 
 
 @dataclass
@@ -186,7 +246,8 @@ class ParsedQuery:
         return not self.clauses
 
     def literals(self) -> list[str]:
-        """The positive literals and their variants, for highlighting."""
+        """The positive literals and their variants, for highlighting: in
+        simplified characters, so 行政處罰 marks 行政处罚 in the text."""
         out: dict[str, None] = {}
         for group in self.clauses:
             for c in group:
@@ -201,7 +262,7 @@ class ParsedQuery:
             if _is_plain_text(group):
                 alts = "或".join(c.describe(False) for c in group)
                 contains.append(f"（{alts}）" if len(group) > 1 else alts)
-            elif len(group) == 1 and group[0].kind == "text":
+            elif len(group) == 1 and group[0].kind == "text" and not group[0].places:
                 excludes.append(group[0].describe(False))
             elif len(group) == 1:
                 others.append(group[0].describe())
@@ -211,11 +272,22 @@ class ParsedQuery:
         if excludes:
             head += ("，" if head else "") + "不含" + "、".join(excludes)
         parts = ([head] if head else []) + others
+        ignored = f"（{'；'.join(self.notes)}）" if self.notes else ""
         if not parts:
-            return "全部报告"
+            return "全部报告" + ignored
         if all(len(g) == 1 and g[0].negated for g in self.clauses):
-            return "全部报告，但" + "；".join(parts)
-        return "；".join(parts)
+            return "全部报告，但" + "；".join(parts) + ignored
+        return "；".join(parts) + ignored
+
+    def choices(self) -> list[tuple[str, list[Place]]]:
+        """(word as typed, its places) for each word that names several places
+        of one name (鼓楼区 → 鼓楼区 · 南京市, 鼓楼区 · 福州市 …), to offer as choices."""
+        out = []
+        for group in self.clauses:
+            for c in group:
+                if len(c.places) > 1 and not c.negated:
+                    out.append((c.value, c.places))
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able account of the query, for the API."""
@@ -391,7 +463,8 @@ def _clause(tok: _Token, notes: list[str]) -> Clause | None:
             key = fold(tok.text).split(":", 1)[0]
             if _FIELDISH.fullmatch(key) and key not in ("http", "https", "ftp", "mailto"):
                 notes.append(f"未知字段“{key}”，按文字“{value}”处理")
-        return Clause("text", value, negated=tok.negated)
+        return Clause("text", value, negated=tok.negated, quoted=tok.quoted,
+                      places=[] if tok.quoted else Place.named(fold(value)))
     name = ALIASES[fold(tok.key)]
     label = FIELD_LABELS[name]
     if name in TEXT_FIELDS:
@@ -523,9 +596,10 @@ def _any(queries: list[Q.Query | None]) -> Q.Query:
     return qs[0] if len(qs) == 1 else Q.Or(qs)
 
 
-def _literal(schema: Any, text: str) -> Q.Query:
+def _literal(schema: Any, forms: list[str]) -> Q.Query:
+    """A literal's forms (:meth:`Clause.variants`) anywhere in the text or the agency name."""
     parts: list[Q.Query | None] = []
-    for v in variants(text):
+    for v in forms:
         # The bigram phrase decides what matches; the others only add score
         # (a lone character: Prefix on the grams, Term on the words).
         parts += [_grams(schema, "body_bi", v), _phrase("body", _tokens(schema, "body", v)),
@@ -533,9 +607,18 @@ def _literal(schema: Any, text: str) -> Q.Query:
     return _any(parts)
 
 
+def _place(schema: Any, place: Place) -> Q.Query:
+    """The reports of ``place``: each of its region fields holds its name."""
+    parts = [_grams(schema, name, value) if name in schema else None for name, value in place.fields.items()]
+    if any(q is None for q in parts):
+        return Q.NullQuery
+    return parts[0] if len(parts) == 1 else Q.And(parts)
+
+
 def _compile_clause(c: Clause, schema: Any) -> Q.Query:
     if c.kind == "text":
-        return _literal(schema, c.value)
+        text = _literal(schema, c.variants())
+        return _any([text, *(_place(schema, p) for p in c.places)]) if c.places else text
     if c.kind == "field":
         return _any([_grams(schema, c.field or "", v) for v in c.variants()])
     if c.field not in schema:

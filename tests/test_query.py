@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from whoosh import index as windex
 from whoosh import query as Q
 
-from index.analysis import fold, variants
+from index.analysis import fold, simplify, variants
 from index.schema import make_schema
 from search.query import MAX_LITERAL, MAX_TERMS, Clause, ExactRange, ParsedQuery, compile_query, parse_query
 from search.phrase import ExactPhrase
@@ -476,3 +476,37 @@ def test_covering_grams_fix_the_whole_string():
         words, offsets = covering_grams(grams)
         covered = {c for o in offsets for c in (o, o + 1)}
         assert covered == set(range(n + 1)) and words == [grams[o] for o in offsets]
+
+
+# ---------------------------------------------------------------- the read-as line says everything searched
+
+
+@pytest.mark.parametrize("q, want", [
+    ("发改局", "全文包含“发改局”（同义：发展改革局、发展和改革局）"),
+    ('"行政 处罚"', "全文包含短语“行政 处罚”"),
+    ("行政处罚", "全文包含“行政处罚”"),  # a bare word reads differently from a phrase
+    ("河南", "“河南” → 地区：河南省，或全文"),
+    ('"河南"', "全文包含短语“河南”"),  # quoted: the text only
+    ("河南 行政处罚", "全文包含“行政处罚”；“河南” → 地区：河南省，或全文"),
+    ("鼓楼区", "“鼓楼区” → 地区：鼓楼区（南京市、徐州市、福州市、开封市），或全文"),
+    ("-河南", "全部报告，但排除“河南” → 地区：河南省，或全文"),
+    ("行政處罰", "全文包含“行政處罰”（简体：“行政处罚”）"),
+    ("应急 - foo:bar", "全文包含“应急”且“foo:bar”（“-”不含文字或数字，已忽略；未知字段“foo”，按文字“foo:bar”处理）"),
+    ("year:abc", "全部报告（无法理解“year:abc”：年份须为数字或范围，如 5、>0、>=10、2021..2023，已忽略）"),
+])
+def test_read_as_shows_synonyms_phrases_places_and_ignored_parts(q, want):
+    assert parse_query(q).describe() == want
+
+
+def test_region_words_compile_to_text_or_place():
+    schema = make_schema()
+    plain, place = compile_query(parse_query('"河南"'), schema), compile_query(parse_query("河南"), schema)
+    assert "province" not in str(plain) and "province" in str(place)
+    county = compile_query(parse_query("鼓楼区"), schema)
+    assert isinstance(county, Q.Or) and str(county).count("city:") == 4  # each 鼓楼区 with its own city
+
+
+def test_traditional_words_fold_like_simplified_ones():
+    literals = parse_query("發改局 行政處罰").literals()
+    assert "发展改革局" in literals and "行政处罚" in literals
+    assert fold("行政處罰") == "行政处罚" and simplify("臨淄區") == "临淄区"

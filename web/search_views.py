@@ -12,6 +12,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request
 
+from index.region import place_leaf, place_parts
+from search import facets as F
 from search.engine import SearchRequest
 from search.export import row, source_names, to_csv, to_jsonl
 from web import engine
@@ -75,6 +77,43 @@ def coverage(result) -> dict:
     }
 
 
+def place_choices(result, links: Links) -> list[dict]:
+    """Where one name means several places, each place as a link that selects it:
+    a search word (鼓楼区 → 鼓楼区（福州市）/ 鼓楼区（南京市）) or a bare name
+    selected in a facet (an old ``county=鼓楼区`` bookmark).  Only places that
+    have reports in the result are offered, with how many."""
+    facets = {f.name: f for f in result.facets}
+    out = []
+
+    def offer(word: str, facet: str, values: list[str]) -> None:
+        counts = {v.value: v for v in facets[facet].values}
+        places = [counts[v] for v in values if v in counts and counts[v].count]
+        if places:
+            out.append({"word": word, "facet": facet, "places": [
+                {"value": v.value, "label": choice_label(v.value), "count": v.count, "url": links.select(facet, v.value),
+                 "selected": links.is_selected(facet, v.value)}
+                for v in places]})
+
+    for word, places in result.query.choices():
+        by_facet: dict[str, list[str]] = {}
+        for p in places:
+            by_facet.setdefault(p.facet, []).append(p.value)
+        for facet, values in by_facet.items():
+            offer(word, facet, values)
+    for name in (spec.name for spec in F.FACETS if spec.place):
+        for value in result.request.filters.get(name, []):
+            same = [v.value for v in facets[name].values if v.value != value and place_leaf(v.value) == value]
+            if len(same) > 1:
+                offer(value, name, same)
+    return out
+
+
+def choice_label(path: str) -> str:
+    """鼓楼区（福州市）: a place named with the unit above it."""
+    name, parent = place_parts(path)
+    return f"{name}（{parent}）" if parent else name
+
+
 def twins(links: Links) -> dict[str, str]:
     return {
         "html": links.twin("search.index", page=True),
@@ -96,6 +135,7 @@ def index():
         result=result,
         links=links,
         chips=chips,
+        choices=place_choices(result, links),
         twins=twins(links),
         pages=page_window(req.page, result.pages),
         coverage=coverage(result) if landing else None,
@@ -106,7 +146,7 @@ def index():
 @bp.route("/search.json")
 def search_json():
     result, links = run_search()
-    return {**result.to_dict(), "links": twins(links)}
+    return {**result.to_dict(), "links": twins(links), "choices": place_choices(result, links)}
 
 
 def _export(fmt: str, mimetype: str, write) -> Response:

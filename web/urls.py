@@ -1,12 +1,14 @@
 """The search state lives in the URL: read it, and make links that change it.
 
-    ?q=行政处罚&year=2023&year=2022&province=山东省&new_received=1-9&sort=year_desc&page=2
+    ?q=行政处罚&year=2023&year=2022&province=山东省&county=福建省/福州市/鼓楼区&sort=year_desc&page=2
 
 - ``q``, ``sort``, ``page``, ``per_page``: as named;
 - ``within.<facet>``: search within that facet's values;
 - every other parameter is a facet filter, repeated for several values (OR
-  within a facet, AND across facets).  Unknown facet names are passed on to
-  the engine, which drops them with a note.
+  within a facet, AND across facets).  City and county values are place
+  paths, province first (``city=福建省/福州市``); a bare name
+  (``county=鼓楼区``) selects every place of that name.  Unknown facet names
+  are passed on to the engine, which drops them with a note.
 
 Every link the page offers (facet toggles, chip removals, pages, twins) is a
 plain ``<a href>`` built here, so the site works without JavaScript and any
@@ -146,11 +148,19 @@ class Links:
         """The results with ``value`` of ``facet`` added to the filters, or taken out."""
         filters = {k: list(v) for k, v in self.r.filters.items()}
         chosen = filters.setdefault(facet, [])
+        spec = F.BY_NAME.get(facet)
         if value in chosen:
             chosen.remove(value)
+        elif spec and (narrower := F.narrowed(spec, chosen, value)) is not None:
+            filters[facet] = narrower
         else:
             chosen.append(value)
         return self.url(filters={k: v for k, v in filters.items() if v})
+
+    def select(self, facet: str, value: str) -> str:
+        """The results with ``value`` of ``facet`` selected (and the same-named
+        bare name it is one of, if selected, narrowed to it); unchanged if it already is."""
+        return self.url() if self.is_selected(facet, value) else self.toggle(facet, value)
 
     def chips(self) -> list[tuple[str, str, str, str, str]]:
         """(facet label, value label, link removing it, facet, value) of every selected value."""
