@@ -53,8 +53,9 @@ from pathlib import Path
 from typing import Any
 
 import jieba
-import opencc
 from whoosh.analysis import CompositeAnalyzer, Token, Tokenizer
+
+from index.chinese import simplify
 
 __all__ = [
     "Analysis",
@@ -99,31 +100,6 @@ Entry = tuple[str, int | None]  # (word, frequency or None for jieba's suggestio
 
 # --------------------------------------------------------------------------
 # Folding
-
-
-# Traditional → simplified (繁→简), OpenCC's "t2s" character table.  Character by
-# character, not OpenCC's phrase conversion: one character in, one out, so offsets
-# stay mappable and a query folds exactly like the text it must match (乾 and 干
-# become one character to search, in the query as in the report).
-_T2S = opencc.OpenCC("t2s")
-
-
-class _SimplifyTable(dict):
-    """``str.translate`` table: code point -> its simplified form (itself for most)."""
-
-    def __missing__(self, code: int) -> str:
-        ch = chr(code)
-        simplified = _T2S.convert(ch) if code >= 0x2E80 else ch  # below: no Han characters
-        self[code] = simplified = simplified if len(simplified) == 1 else ch
-        return simplified
-
-
-_SIMPLIFY = _SimplifyTable()
-
-
-def simplify(text: str) -> str:
-    """Traditional characters folded to simplified, one for one: 行政處罰 → 行政处罚."""
-    return text.translate(_SIMPLIFY)
 
 
 class _FoldTable(dict):

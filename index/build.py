@@ -63,7 +63,7 @@ from index.sector import sector_of
 INDEX_NAME = "reports"
 LOCK_FILE = "indexer.lock"
 # Bump when parsing changes what a file yields: every file is then parsed again.
-PARSER_VERSION = 4
+PARSER_VERSION = 5  # 5: reports printed in traditional characters are simplified before parsing
 # Bump when what the indexer stores for a file changes (same effect, separate reason).
 # 3: each record has its report's fingerprint (versions); text folded traditional →
 # simplified; city/county labels are place paths.

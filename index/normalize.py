@@ -9,6 +9,9 @@ What changes:
 - spaces inside quantities go: ``2023 年`` → ``2023年``, ``自 2023 年`` →
   ``自2023年``, ``109 号`` → ``109号``.  A number standing alone between
   spaces or tabs (a table cell, as in ``0 0 0``) keeps its spaces.
+- a report printed in traditional characters is simplified, one character
+  for one (:func:`index.chinese.is_traditional`), so it parses like the
+  others; a simplified report is left as printed.
 
 Tabs and line breaks are kept: they carry the table layout.  Every change is
 a one-for-one replacement or a deletion, so the map back to the printed text
@@ -19,6 +22,8 @@ from __future__ import annotations
 
 import bisect
 import re
+
+from index.chinese import is_traditional, simplify_report
 
 BOOKMARK = r"\[bookmark:[^\]\[\n]*\]"  # no "[" inside: "[bookmark:" repeated is read once, not once per match tried
 # Control characters other than tab, newline and a lone \r; invisible format characters.
@@ -103,4 +108,6 @@ def normalize(text: str) -> tuple[str, OffsetMap]:
     first = first.replace("\r", "\n")  # an old Mac line end: one for one
     step = OffsetMap(_runs(kept, None), len(first))
     out, kept = _delete(first, QUANTITY_SPACE)
+    if is_traditional(out):
+        out = simplify_report(out)  # one for one: the offsets do not move
     return out, OffsetMap(_runs(kept, step), len(out))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 
+import opencc
 import pytest
 from conftest import contract_diff, expected
 
@@ -37,6 +38,8 @@ LAYOUTS = {
     "one-cell-per-line": lambda t: t.replace("\t", "\n\t"),
     "cells-joined-by-spaces": lambda t: t.replace("\t", "  "),
     "labels-wrapped": wrap_long_cells,
+    # Printed in traditional characters (a Hong Kong/Taiwan-style copy): 臨淄區應急管理局.
+    "traditional": opencc.OpenCC("s2t").convert,
 }
 
 
@@ -52,3 +55,11 @@ def test_layouts_give_the_same_values(sample, layout):
     text = LAYOUTS[layout](sample.read_text(encoding="utf-8"))
     report = parse_bytes(text.encode("utf-8"), sample.name)
     assert contract_diff(report.to_dict(), expected(sample)) == []
+
+
+def test_a_simplified_report_keeps_the_characters_t2s_would_change(sample):
+    """著 and 乾 are simplified characters too (著作权, 乾县): a simplified report is
+    read as printed, only a mostly-traditional one is simplified."""
+    text = sample.read_text(encoding="utf-8").replace("依申请公开", "依申请公开著作权乾县", 1)
+    report = parse_bytes(text.encode("utf-8"), sample.name)
+    assert "著作权乾县" in report.text
