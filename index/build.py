@@ -39,6 +39,7 @@ import hashlib
 import json
 import os
 import resource
+import shutil
 import signal
 import time
 import zlib
@@ -47,10 +48,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import index as whoosh_index
 from whoosh.query import Or, Term
 
 from index import segments as seg
+from index import storage
 from index.analysis import Analysis
 from index.errors import ReportError
 from index.model import Report
@@ -168,14 +169,16 @@ def analysis() -> Analysis:
 
 
 def open_index(index_dir: str | Path, *, create: bool = False):
-    """Open the index in ``index_dir``; create it when asked and missing."""
+    """Open the index in ``index_dir`` (its files fsynced as they are written);
+    create it when asked and missing.  Raises ``storage.DamagedIndex`` when its
+    table of contents or a segment cannot be read."""
     index_dir = Path(index_dir)
-    if whoosh_index.exists_in(index_dir, INDEX_NAME):
-        return whoosh_index.open_dir(index_dir, INDEX_NAME)
+    if storage.exists(index_dir, INDEX_NAME):
+        return storage.open_checked(index_dir, INDEX_NAME)
     if not create:
         raise FileNotFoundError(f"no index in {index_dir}: run `nianbao index PATH --index {index_dir}` first")
     index_dir.mkdir(parents=True, exist_ok=True)
-    return whoosh_index.create_in(index_dir, make_schema(analysis()), INDEX_NAME)
+    return storage.open_storage(index_dir).create_index(make_schema(analysis()), INDEX_NAME)
 
 
 @contextmanager
@@ -380,20 +383,46 @@ def build_index(
     index_dir = Path(index_dir)
     roots = [Path(p).resolve() for p in paths]
     with indexer_lock(index_dir):
-        run = _Run(open_index(index_dir, create=True), on_file or (lambda *_: None))
-        found = real_paths(files if files is not None else find_files(paths))
-        present = set(found)
-        for path in sorted(run.records):
-            if path not in present and any(Path(path).is_relative_to(r) for r in roots):
-                run.remove(path)
-        jobs = [(*job, file_seconds, worker_memory_mb) for job in map(run.examine, found) if job]
-        if jobs:
-            run.index(jobs, workers or os.cpu_count() or 1, batch_size, batch_seconds)
-        elif run.changed:
-            run.commit([])
+        ix = open_index(index_dir, create=True)
+        seg.clean(ix)  # what a killed or failed run left: unlisted segments, temporary files
+        try:
+            run = _Run(ix, on_file or (lambda *_: None))
+            found = real_paths(files if files is not None else find_files(paths))
+            present = set(found)
+            for path in sorted(run.records):
+                if path not in present and any(Path(path).is_relative_to(r) for r in roots):
+                    run.remove(path)
+            jobs = [(*job, file_seconds, worker_memory_mb) for job in map(run.examine, found) if job]
+            if jobs:
+                run.index(jobs, workers or os.cpu_count() or 1, batch_size, batch_seconds)
+            elif run.changed:
+                run.commit([])
+        finally:
+            # A failed commit (a full disk) was cancelled: the last TOC still
+            # stands, and the files written for the batch it would have listed go.
+            seg.clean(ix)
         summary = run.summary
         summary.reports = sum(1 for h in run.holders.values() if h)
     summary.seconds = time.monotonic() - started
+    return summary
+
+
+REBUILD_FOLDER = "rebuild.tmp"  # inside the index folder: same disk, so its files move over by rename
+
+
+def rebuild_index(paths: list[str | Path], index_dir: str | Path, **options) -> Summary:
+    """Build a fresh index of ``paths`` next to the one in ``index_dir`` (damaged
+    or not) and swap it in only once it is complete: a rebuild that fails or is
+    killed leaves the old index as it was.  ``options`` as for :func:`build_index`."""
+    index_dir = Path(index_dir)
+    staging = index_dir / REBUILD_FOLDER
+    with indexer_lock(index_dir):
+        shutil.rmtree(staging, ignore_errors=True)  # a killed rebuild's
+        try:
+            summary = build_index(paths, staging, **options)
+            storage.swap_in(staging, index_dir, INDEX_NAME)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return summary
 
 
@@ -423,7 +452,12 @@ class _Run:
         self.ix = ix
         self.notify = notify
         self.summary = Summary()
-        self.records = load_records(ix)
+        try:
+            self.records = load_records(ix)
+        except PermissionError:
+            raise
+        except Exception as e:  # a record Whoosh cannot give back: the index is damaged, not this run
+            raise storage.DamagedIndex(ix.storage.folder, f"the record of a file it has read cannot be read: {storage.plain(e)}") from None
         self.ix = ix.refresh()  # load_records may have added a column
         self.holders: dict[str, set[str]] = {}
         for path, rec in self.records.items():
@@ -501,7 +535,6 @@ class _Run:
             self._index(pool, jobs, batch_size, batch_seconds)
         finally:
             pool.close()
-        seg.clean(self.ix)
 
     def _index(self, pool: seg.Workers, jobs: list, batch_size: int, batch_seconds: float) -> None:
         todo = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)][::-1]  # pop() takes them in order

@@ -41,6 +41,7 @@ from whoosh.index import TOC, clean_files
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
+from index import storage
 from index.analysis import SpanTokenizer
 
 # Tiered merging: once MERGE_FACTOR segments of one size class exist, they are
@@ -250,9 +251,12 @@ def clean(ix) -> None:
     run's) and the temporary folders; only when no worker is writing."""
     toc = ix._read_toc()
     clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
-    for name in os.listdir(ix.storage.folder):
+    folder = ix.storage.folder
+    for name in os.listdir(folder):
         if name.startswith(f"{ix.indexname}.") and name.endswith(".tmp"):
-            shutil.rmtree(os.path.join(ix.storage.folder, name), ignore_errors=True)
+            shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+    for name in storage.toc_leftovers(folder, ix.indexname):  # a TOC write cut off before its rename
+        os.remove(os.path.join(folder, name))
 
 
 def size_class(doc_count: int) -> int:
@@ -307,8 +311,11 @@ def _serve(index_dir: str, open_index: Callable, handle_file: Callable, conn) ->
                 conn.send(("segment", segment))
             elif msg[0] == "merge":
                 conn.send(("merged", (msg[1], merge(ix, msg[1]))))
-        except Exception:
-            conn.send(("error", traceback.format_exc()))
+        except Exception as e:
+            # An OSError (a full disk) goes back as itself, to be told in one
+            # line; anything else is a bug, and its traceback goes with it.
+            os_error = (e.errno, e.strerror, e.filename) if isinstance(e, OSError) else None
+            conn.send(("error", (os_error, traceback.format_exc())))
     if writer is not None:
         writer._close_segment()
         writer._tempstorage.destroy()
@@ -364,7 +371,10 @@ class Workers:
             kind, value = conn.recv()
             self.pending[w] -= 1
             if kind == "error":
-                raise RuntimeError(f"indexer worker {w} failed:\n{value}")
+                os_error, trace = value
+                if os_error is not None:
+                    raise OSError(*os_error)
+                raise RuntimeError(f"indexer worker {w} failed:\n{trace}")
             yield Reply(w, kind, value)
 
     def close(self) -> None:
