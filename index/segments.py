@@ -316,8 +316,7 @@ def _serve(index_dir: str, open_index: Callable, handle_file: Callable, conn) ->
             # line; anything else is a bug, and its traceback goes with it.
             os_error = (e.errno, e.strerror, e.filename) if isinstance(e, OSError) else None
             conn.send(("error", (os_error, traceback.format_exc())))
-    if writer is not None:
-        writer._close_segment()
+    if writer is not None:  # unfinished (its batch failed): no TOC will list it, and clean() removes its files
         writer._tempstorage.destroy()
 
 
