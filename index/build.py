@@ -287,6 +287,13 @@ def limit_worker_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
 
 
+def stop_after(seconds: float) -> float:
+    """How long a worker may be on one file before the indexer stops it: the
+    file's budget and a margin.  SIGALRM fails a slow parse at the budget;
+    this catches one stuck in a single long call into C, where no signal gets in."""
+    return seconds + max(1.0, seconds / 2)
+
+
 def parse_within(path: str, data: bytes, seconds: float, megabytes: int):
     """``parse_file`` under a wall-clock budget (SIGALRM, so the worker and the
     segment it holds survive) and the worker's memory cap."""
@@ -468,6 +475,12 @@ class _Run:
         self.affected: set[str] = set()  # report ids whose document must be decided again
         self.provisional: dict[str, list[tuple[int, int, str]]] = {}  # report id -> (worker, docnum, path)
         self.merged = None  # (segments as they were, merged segment) from a worker, for the next commit
+        self.todo: list[list] = []  # chunks of jobs not yet sent, the next one last
+        self.jobs: dict[str, tuple] = {}  # path -> its job, to send again if its worker is stopped
+        self.unapplied: dict[int, list] = {}  # worker -> its answers since its last segment
+        self.shown: set[str] = set()  # paths whose progress was told
+        self.orphans: list[dict] = []  # records of files whose worker was stopped, for the next commit
+        self.stop_seconds = stop_after(FILE_SECONDS)
 
     @property
     def changed(self) -> bool:
@@ -502,8 +515,18 @@ class _Run:
         self.holders.get(rid, set()).discard(path)
         self.affected.add(rid)
 
+    def told(self, status: str, record: dict) -> None:
+        """Progress for a file a worker answered: at once, and once (a file
+        sent again after its worker was stopped is not told twice)."""
+        path = record["path"]
+        if path not in self.shown:
+            self.shown.add(path)
+            if status == "parsed":
+                status = "updated" if path in self.records else "added"
+            self.notify(path, status, record.get("error", ""))
+
     def done(self, worker: int, status: str, record: dict, docnum: int | None) -> None:
-        """A worker's answer for one file."""
+        """A worker's answer for one file, applied once the segment holding it is in."""
         path = record["path"]
         old = self.records.get(path)
         self.records[path] = record
@@ -511,25 +534,39 @@ class _Run:
             self.deleted_sources.add(path)
         if status == "unchanged":
             self.summary.unchanged.append(path)
-            self.notify(path, "unchanged", "")
             return
         if old and old.get("report"):
             self._unhold(old["report"], path)
         if status == "failed":
             self.summary.failed.append((path, record["error"]))
-            self.notify(path, "failed", record["error"])
             return
         rid = record["report"]
         self.holders.setdefault(rid, set()).add(path)
         self.affected.add(rid)
         self.provisional.setdefault(rid, []).append((worker, docnum, path))
-        status = "updated" if old else "added"
-        getattr(self.summary, status).append(path)
-        self.notify(path, status, "")
+        getattr(self.summary, "updated" if old else "added").append(path)
+
+    def stopped(self, worker: int, job: tuple) -> None:
+        """The file a worker was stopped on: failed with its limit, and the
+        failure kept (its source document is written by the next commit, the
+        worker's segment being gone), so it is not read again until it changes."""
+        path, seconds = job[0], job[3]
+        record = {"path": path, "version": PARSER_VERSION, "layout": RECORD_LAYOUT}
+        record["error"] = f"took longer than {seconds:g} s (stuck where the time limit could not interrupt it: its worker was stopped)"
+        try:
+            st = os.stat(path)
+            record.update(size=st.st_size, mtime_ns=st.st_mtime_ns)
+        except OSError:
+            pass
+        self.told("failed", record)
+        self.done(worker, "failed", record, None)
+        self.orphans.append(record)
 
     # ---------------------------------------------------------- the worker loop
 
     def index(self, jobs: list, n: int, batch_size: int, batch_seconds: float) -> None:
+        self.jobs = {job[0]: job for job in jobs}
+        self.stop_seconds = stop_after(max(job[3] for job in jobs))
         pool = seg.Workers(n, str(self.ix.storage.folder), open_index, index_file)
         try:
             self._index(pool, jobs, batch_size, batch_seconds)
@@ -537,7 +574,7 @@ class _Run:
             pool.close()
 
     def _index(self, pool: seg.Workers, jobs: list, batch_size: int, batch_seconds: float) -> None:
-        todo = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)][::-1]  # pop() takes them in order
+        todo = self.todo = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)][::-1]  # pop() takes them in order
         merger: int | None = None  # the worker busy merging, if any
         while todo or merger is not None or self.merged is not None:
             # Fill: keep every free worker IN_FLIGHT chunks ahead until the batch is full.
@@ -569,14 +606,31 @@ class _Run:
         for reply in pool.replies(timeout):
             if reply.kind == "files":
                 for status, record, docnum in reply.value:
-                    self.done(reply.worker, status, record, docnum)
+                    self.told(status, record)
+                self.unapplied.setdefault(reply.worker, []).extend(reply.value)
             elif reply.kind == "segment":
                 assert segments is not None
+                for answer in self.unapplied.pop(reply.worker, []):
+                    self.done(reply.worker, *answer)
                 segments[reply.worker] = (reply.worker, reply.value)
             elif reply.kind == "merged":
                 self.merged = reply.value
                 merger = None
+        for w in pool.stuck(self.stop_seconds):
+            merger = self._replace(pool, w, merger, segments)
         return merger
+
+    def _replace(self, pool: seg.Workers, w: int, merger: int | None, segments: dict | None) -> int | None:
+        """Stop a worker stuck on one file; the files of its lost segment go back in the queue."""
+        job, unanswered = pool.replace(w, self.stop_seconds)
+        if job is not None:
+            self.stopped(w, job)
+        again = [self.jobs[record["path"]] for _, record, _ in self.unapplied.pop(w, [])]
+        again += [j for msg in unanswered if msg[0] == "files" for j in msg[1]]
+        self.todo += [again[i : i + CHUNK] for i in range(0, len(again), CHUNK)]
+        if segments is not None:  # waiting for segments: this one will not come; its files go in the next batch
+            segments[w] = (w, None)
+        return None if merger == w else merger
 
     # ---------------------------------------------------------- commit
 
@@ -599,6 +653,8 @@ class _Run:
                     rebuild.append(rid)
             if gone:
                 writer.delete_by_query(Or(gone))
+            for record in self.orphans:
+                writer.add_document(kind="source", id=source_id(record["path"]), source_record=pack_record(record))
             for rid in rebuild:
                 self._rebuild(writer, rid)
             replaced = self._merged_into(writer)
@@ -612,6 +668,7 @@ class _Run:
         self.deleted_sources.clear()
         self.affected.clear()
         self.provisional.clear()
+        self.orphans.clear()
         self.ix = self.ix.refresh()
         return committed
 

@@ -30,7 +30,9 @@ import multiprocessing
 import os
 import shutil
 import signal
+import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
@@ -288,8 +290,12 @@ class Reply:
     value: Any
 
 
-def _serve(index_dir: str, open_index: Callable, handle_file: Callable, conn) -> None:
-    """A worker's loop: ("files", jobs) | ("finish",) | ("merge", segments) | None."""
+def _serve(index_dir: str, open_index: Callable, handle_file: Callable, conn, slot: int, started, position) -> None:
+    """A worker's loop: ("files", jobs) | ("finish",) | ("merge", segments) | None.
+
+    While it handles a file it keeps ``started[slot]`` (when it began, on the
+    monotonic clock every process shares) and ``position[slot]`` (which job of
+    the message) up to date, so the indexer can tell a file it is stuck on."""
     _die_with_parent()
     ix = open_index(index_dir)
     writer = None
@@ -304,7 +310,15 @@ def _serve(index_dir: str, open_index: Callable, handle_file: Callable, conn) ->
             if msg[0] == "files":
                 if writer is None:
                     writer = FastSegmentWriter(ix, "w")
-                conn.send(("files", [handle_file(writer, job) for job in msg[1]]))
+                results = []
+                try:
+                    for i, job in enumerate(msg[1]):
+                        position[slot] = i
+                        started[slot] = time.monotonic()
+                        results.append(handle_file(writer, job))
+                finally:
+                    started[slot] = 0.0
+                conn.send(("files", results))
             elif msg[0] == "finish":
                 segment = finish_segment(writer) if writer is not None else None
                 writer = None
@@ -335,21 +349,36 @@ class Workers:
 
     Messages to one worker are handled in the order sent, so every ``files``
     reply that comes before a ``segment`` reply is in that segment.
+
+    A worker stuck on one file where no signal reaches (a long call into C)
+    is found by :meth:`stuck` and replaced by :meth:`replace`; what it had
+    written since its last segment is lost with it, and the caller sends
+    those files again.
     """
 
     def __init__(self, n: int, index_dir: str, open_index: Callable, handle_file: Callable) -> None:
         # fork: the children share the parent's loaded jieba dictionary and
         # division table instead of loading their own.
-        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-        self.conns, self.procs = [], []
+        self.ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        self.args = (index_dir, open_index, handle_file)
+        self.started = self.ctx.Array("d", n, lock=False)  # written by one worker each, read here
+        self.position = self.ctx.Array("i", n, lock=False)
+        self.conns: list = [None] * n
+        self.procs: list = [None] * n
         self.pending = [0] * n  # messages sent and not answered, per worker
-        for _ in range(n):
-            parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_serve, args=(index_dir, open_index, handle_file, child), daemon=True)
-            proc.start()
-            child.close()
-            self.conns.append(parent)
-            self.procs.append(proc)
+        self.sent: list[deque] = [deque() for _ in range(n)]  # those messages
+        for w in range(n):
+            self._start(w)
+
+    def _start(self, w: int) -> None:
+        parent, child = self.ctx.Pipe()
+        proc = self.ctx.Process(target=_serve, args=(*self.args, child, w, self.started, self.position), daemon=True)
+        self.started[w] = 0.0
+        proc.start()
+        child.close()
+        self.conns[w], self.procs[w] = parent, proc
+        self.pending[w] = 0
+        self.sent[w].clear()
 
     @property
     def pids(self) -> list[int]:
@@ -358,9 +387,32 @@ class Workers:
     def send(self, worker: int, msg) -> None:
         self.conns[worker].send(msg)
         self.pending[worker] += 1
+        self.sent[worker].append(msg)
 
     def least_busy(self) -> int:
         return min(range(len(self.conns)), key=lambda w: self.pending[w])
+
+    def stuck(self, seconds: float) -> list[int]:
+        """The workers that have been on one file for more than ``seconds``."""
+        now = time.monotonic()
+        return [w for w, t in enumerate(self.started) if t and now - t > seconds]
+
+    def replace(self, w: int, seconds: float) -> tuple[Any, list]:
+        """Kill worker ``w`` and start another in its place.  Returns (the job
+        it was stuck on for more than ``seconds``, or None if it moved on just
+        before it was killed; the messages it had not answered, that job left out)."""
+        proc = self.procs[w]
+        proc.kill()
+        proc.join()
+        self.conns[w].close()
+        unanswered = list(self.sent[w])
+        job = None
+        t = self.started[w]
+        if t and time.monotonic() - t > seconds and unanswered and unanswered[0][0] == "files":
+            jobs, at = unanswered[0][1], self.position[w]
+            job, unanswered[0] = jobs[at], ("files", jobs[:at] + jobs[at + 1 :])
+        self._start(w)
+        return job, unanswered
 
     def replies(self, timeout: float | None = None) -> Iterator[Reply]:
         """The replies available now (waiting up to ``timeout`` for the first)."""
@@ -369,6 +421,7 @@ class Workers:
             w = self.conns.index(conn)
             kind, value = conn.recv()
             self.pending[w] -= 1
+            self.sent[w].popleft()
             if kind == "error":
                 os_error, trace = value
                 if os_error is not None:
