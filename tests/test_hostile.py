@@ -414,3 +414,47 @@ def test_chrome_nested_inside_chrome_is_dropped_once():
     chrome = '<div class="nav">' * 30 + "<a>首页</a>" + "</div>" * 30
     text = html.extract(html_page(chrome * 50 + "<div><p>" + "本机关认真贯彻落实政府信息公开条例。" * 60 + "</p></div>")).text
     assert "首页" not in text and "本机关认真贯彻" in text
+
+
+# --- item 10: an XHTML page, a link to a file elsewhere -----------------------------------
+
+
+def test_parse_of_an_xhtml_page_prints_no_parser_warning(tmp_path):
+    import subprocess
+    import sys
+
+    lines = "".join(f"<p>{line}</p>" for line in TEXT.splitlines() if line.strip())
+    page = tmp_path / "report.xhtml"
+    page.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head><title>t</title></head>'
+        f"<body><div>{lines}</div></body></html>",
+        encoding="utf-8",
+    )
+    parsed = subprocess.run([sys.executable, "-m", "nianbao", "parse", page], capture_output=True, text=True, timeout=300)
+    assert parsed.returncode == 0, parsed.stderr
+    assert AGENCY in parsed.stdout
+    assert "Warning" not in parsed.stderr and "XMLParsedAsHTML" not in parsed.stderr
+
+
+def test_a_link_to_a_file_outside_the_folder_is_read_under_the_links_own_path(tmp_path):
+    # What the researcher put in the folder is the link: results, failures and
+    # downloads name it, not a path elsewhere on the disk they never chose.
+    folder, elsewhere = tmp_path / "reports", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    (elsewhere / "real-name.txt").write_text(TEXT, encoding="utf-8")
+    (elsewhere / "empty.txt").write_bytes(b"")
+    (folder / "linked.txt").symlink_to(elsewhere / "real-name.txt")
+    (folder / "broken.txt").symlink_to(elsewhere / "empty.txt")
+    assert parse_file(folder / "linked.txt").source.path == str(folder / "linked.txt")
+    summary = build_index([folder], tmp_path / "ix")
+    assert summary.added == [str(folder / "linked.txt")]
+    assert summary.failed == [(str(folder / "broken.txt"), "empty file")]
+
+    from search.engine import Engine, SearchRequest
+
+    engine = Engine(tmp_path / "ix")
+    try:
+        assert [h.sources for h in engine.search(SearchRequest()).hits] == [[str(folder / "linked.txt")]]
+    finally:
+        engine.close()
