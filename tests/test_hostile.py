@@ -458,3 +458,42 @@ def test_a_link_to_a_file_outside_the_folder_is_read_under_the_links_own_path(tm
         assert [h.sources for h in engine.search(SearchRequest()).hits] == [[str(folder / "linked.txt")]]
     finally:
         engine.close()
+
+
+# --- item 2: passage selection in a large report is bounded in work ------------------------
+
+
+class CountingSpans(list):
+    """A literal's match list that counts every element read from it: each probe
+    of a bisection and each element of a slice (the work passage selection does)."""
+
+    touched = 0
+
+    def __getitem__(self, i):
+        got = super().__getitem__(i)
+        CountingSpans.touched += len(got) if isinstance(i, slice) else 1
+        return got
+
+
+def test_passage_selection_in_a_2_mb_report_is_linear_not_passages_times_matches():
+    import math
+
+    from search.passages import best_passages, match_spans
+
+    line = "本机关依法公开行政处罚决定，接受社会监督。\n"
+    text = TEXT + line * (2 * MB // len(line.encode("utf-8")) + 1)
+    assert len(text.encode("utf-8")) > 2 * MB
+    report = parse_text(text)
+    literals = ["行政处罚", "社会监督"]
+    matches = {lit: CountingSpans(spans) for lit, spans in match_spans(report, literals).items()}
+    passages, found = len(report.passages), sum(len(s) for s in matches.values())
+    assert passages > 30_000 and found > 60_000
+
+    CountingSpans.touched = 0
+    hits = best_passages(report, literals, matches=matches)
+    assert hits and all(h.matched == 2 for h in hits)
+    # Each passage bisects each literal's sorted matches twice and takes its own
+    # slice: passages × literals × log(matches) + matches.  Passages × matches,
+    # the old cost, would be more than 10⁹ here.
+    bound = 2 * passages * len(literals) * (math.log2(found) + 2) + found
+    assert CountingSpans.touched <= bound < passages * found / 100
