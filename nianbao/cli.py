@@ -22,6 +22,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from index.build import FILE_SECONDS, WORKER_MEMORY_MB
 from index.errors import ReportError
 from index.model import Report
 from index.parse import INCOMPLETE, parse_file
@@ -124,9 +125,14 @@ index_option = click.option(
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @index_option
 @click.option("--rebuild", is_flag=True, help="Build a fresh index of PATHS beside the old one (e.g. a damaged one) and swap it in when done.")
-def index_cmd(paths: tuple[Path, ...], index_dir: Path, rebuild: bool) -> None:
+@click.option("--file-seconds", type=click.FloatRange(min=0, min_open=True), default=FILE_SECONDS, show_default=True,
+              help="Time to parse one file; past it the file is reported as failed and the run goes on.")
+@click.option("--worker-memory-mb", type=click.IntRange(min=256), default=WORKER_MEMORY_MB, show_default=True,
+              help="Address space of each indexing worker process (a file needing more is reported as failed).")
+def index_cmd(paths: tuple[Path, ...], index_dir: Path, rebuild: bool, file_seconds: float, worker_memory_mb: int) -> None:
     """Index the reports under PATHS (files or folders); only changed files are read again."""
-    summary = run_indexer(list(paths), index_dir, rebuild=rebuild)
+    limits = {"file_seconds": file_seconds, "worker_memory_mb": worker_memory_mb}
+    summary = run_indexer(list(paths), index_dir, rebuild=rebuild, **limits)
     sys.exit(EXIT_OK if summary is not None else EXIT_ERROR)
 
 
@@ -140,13 +146,14 @@ def verify(index_dir: Path) -> None:
     if problems is None:
         click.echo(f"error: no index in {index_dir}", err=True)
     elif problems:
-        click.echo(f"{len(problems)} problems in {index_dir}: `nianbao index PATH... --rebuild --index {index_dir}` builds it again", err=True)
+        n = len(problems)
+        click.echo(f"{n} problem{'s' * (n != 1)} in {index_dir}: `nianbao index PATH... --rebuild --index {index_dir}` builds it again", err=True)
     else:
         click.echo(f"the index in {index_dir} is sound: every segment and stored record reads back", err=True)
     sys.exit(EXIT_OK if problems == [] else EXIT_ERROR)
 
 
-def run_indexer(paths: list[Path], index_dir: Path, rebuild: bool = False):
+def run_indexer(paths: list[Path], index_dir: Path, rebuild: bool = False, **limits):
     """Index with a progress bar on a terminal, a log line per problem otherwise."""
     from index.build import IndexBusy, build_index, rebuild_index
     from index.storage import DamagedIndex
@@ -167,7 +174,7 @@ def run_indexer(paths: list[Path], index_dir: Path, rebuild: bool = False):
                 click.echo(f"{done}/{len(files)} files ({time.monotonic() - started:.0f} s)", err=True)
 
     try:
-        summary = (rebuild_index if rebuild else build_index)(paths, index_dir, on_file=on_file, files=files)
+        summary = (rebuild_index if rebuild else build_index)(paths, index_dir, on_file=on_file, files=files, **limits)
     except (IndexBusy, DamagedIndex) as e:
         bar.close()
         click.echo(f"error: {e}", err=True)
