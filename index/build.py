@@ -24,7 +24,11 @@ Crash-safe: work is committed in batches (every ``batch_size`` files or
 ``batch_seconds``, whichever comes first), and a commit is atomic (the new
 table of contents is renamed into place last).  Killing the indexer at any
 moment leaves the last commit searchable; the next run picks up what is left,
-because a file counts as done only once its batch is committed.
+because a file counts as done only once its batch is committed.  A commit that
+fails (a full disk) is cancelled and the files written for it removed; what a
+killed run left is removed at the start of the next.  Commits are fsynced
+(``index/storage.py``).  A worker stuck on one file past its budget is
+replaced (:func:`stop_after`); the files of its lost segment are sent again.
 
 One indexer at a time: a second one gets :class:`IndexBusy`, with the pid of
 the one already running.

@@ -365,8 +365,7 @@ class Workers:
         self.position = self.ctx.Array("i", n, lock=False)
         self.conns: list = [None] * n
         self.procs: list = [None] * n
-        self.pending = [0] * n  # messages sent and not answered, per worker
-        self.sent: list[deque] = [deque() for _ in range(n)]  # those messages
+        self.sent: list[deque] = [deque() for _ in range(n)]  # messages sent and not answered, per worker
         for w in range(n):
             self._start(w)
 
@@ -377,20 +376,23 @@ class Workers:
         proc.start()
         child.close()
         self.conns[w], self.procs[w] = parent, proc
-        self.pending[w] = 0
         self.sent[w].clear()
 
     @property
     def pids(self) -> list[int]:
         return [p.pid for p in self.procs]
 
+    @property
+    def pending(self) -> list[int]:
+        """Messages sent and not answered, per worker."""
+        return [len(s) for s in self.sent]
+
     def send(self, worker: int, msg) -> None:
         self.conns[worker].send(msg)
-        self.pending[worker] += 1
         self.sent[worker].append(msg)
 
     def least_busy(self) -> int:
-        return min(range(len(self.conns)), key=lambda w: self.pending[w])
+        return min(range(len(self.conns)), key=lambda w: len(self.sent[w]))
 
     def stuck(self, seconds: float) -> list[int]:
         """The workers that have been on one file for more than ``seconds``."""
@@ -416,11 +418,10 @@ class Workers:
 
     def replies(self, timeout: float | None = None) -> Iterator[Reply]:
         """The replies available now (waiting up to ``timeout`` for the first)."""
-        busy = [c for w, c in enumerate(self.conns) if self.pending[w]]
+        busy = [c for w, c in enumerate(self.conns) if self.sent[w]]
         for conn in multiprocessing.connection.wait(busy, timeout):
             w = self.conns.index(conn)
             kind, value = conn.recv()
-            self.pending[w] -= 1
             self.sent[w].popleft()
             if kind == "error":
                 os_error, trace = value

@@ -48,6 +48,16 @@ def setup(four, tmp_path) -> tuple[Path, Path]:
     return folder, copy
 
 
+@pytest.fixture
+def fifth(setup) -> tuple[Path, Path]:
+    """``setup`` with a fifth sample added to the folder: the next run has a file to index."""
+    folder, ix = setup
+    added = folder / SAMPLES[4].name
+    shutil.copy(SAMPLES[4], added)
+    yield folder, ix
+    added.unlink()
+
+
 def agencies(index_dir: Path) -> set[str]:
     engine = Engine(index_dir)
     try:
@@ -109,25 +119,21 @@ def fill_disk(monkeypatch, which, room: int = 2000) -> None:
     [lambda name: name.startswith(f"_{INDEX_NAME}_") and ".toc." in name, lambda name: name.startswith(f"{INDEX_NAME}_")],
     ids=["the table of contents (indexer)", "a segment (worker)"],
 )
-def test_a_full_disk_rolls_back_removes_its_files_says_one_line_and_the_next_run_works(setup, monkeypatch, capfd, which):
-    folder, ix = setup
+def test_a_full_disk_rolls_back_removes_its_files_says_one_line_and_the_next_run_works(fifth, monkeypatch, capfd, which):
+    folder, ix = fifth
     before = sorted(os.listdir(ix))
-    shutil.copy(SAMPLES[4], folder / SAMPLES[4].name)
-    try:
-        with monkeypatch.context() as m:
-            fill_disk(m, which)
-            result = run("index", folder, "--index", ix)
-        assert result.exit_code == 1
-        one_clear_line(result, f"cannot write the index in {ix}", "No space left on device")
-        assert "Traceback" not in capfd.readouterr().err  # nor from a worker process, on its own stderr
-        assert sorted(os.listdir(ix)) == before  # no segment, no temporary folder or TOC left behind
-        assert len(agencies(ix)) == 4  # the last commit still answers
+    with monkeypatch.context() as m:
+        fill_disk(m, which)
+        result = run("index", folder, "--index", ix)
+    assert result.exit_code == 1
+    one_clear_line(result, f"cannot write the index in {ix}", "No space left on device")
+    assert "Traceback" not in capfd.readouterr().err  # nor from a worker process, on its own stderr
+    assert sorted(os.listdir(ix)) == before  # no segment, no temporary folder or TOC left behind
+    assert len(agencies(ix)) == 4  # the last commit still answers
 
-        again = run("index", folder, "--index", ix)
-        assert again.exit_code == 0, again.output
-        assert "1 added" in again.stderr and len(agencies(ix)) == 5
-    finally:
-        (folder / SAMPLES[4].name).unlink()
+    again = run("index", folder, "--index", ix)
+    assert again.exit_code == 0, again.output
+    assert "1 added" in again.stderr and len(agencies(ix)) == 5
 
 
 def test_leftovers_of_a_killed_run_are_removed_at_the_start_of_the_next(setup):
@@ -144,9 +150,9 @@ def test_leftovers_of_a_killed_run_are_removed_at_the_start_of_the_next(setup):
 # --- fsync -------------------------------------------------------------------------------
 
 
-def test_a_commit_fsyncs_its_files_before_the_toc_rename_and_the_folder_after(setup, tmp_path, monkeypatch):
+def test_a_commit_fsyncs_its_files_before_the_toc_rename_and_the_folder_after(fifth, tmp_path, monkeypatch):
     """Counted, across the worker processes: each appends what it synced to one log."""
-    folder, ix = setup
+    folder, ix = fifth
     log = tmp_path / "sync.log"
     real_fsync, real_rename = os.fsync, os.rename
 
@@ -166,11 +172,7 @@ def test_a_commit_fsyncs_its_files_before_the_toc_rename_and_the_folder_after(se
     before = set(os.listdir(ix))
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(os, "rename", rename)
-    shutil.copy(SAMPLES[4], folder / SAMPLES[4].name)
-    try:
-        build_index([folder], ix, workers=2)
-    finally:
-        (folder / SAMPLES[4].name).unlink()
+    build_index([folder], ix, workers=2)
     events = log.read_text().splitlines()
     toc = open_index(ix)._read_toc()
     new_files = {n for n in os.listdir(ix) if n not in before and any(n.startswith(s.segment_id() + ".") for s in toc.segments)}
@@ -291,21 +293,16 @@ def read_only(monkeypatch, folder: Path) -> None:
     monkeypatch.setattr(os, "rename", guard(os.rename, lambda *a, **k: True))
 
 
-def test_a_read_only_index_is_refused_in_one_line_by_index_and_served_by_serve(setup, monkeypatch):
+def test_a_read_only_index_is_refused_in_one_line_by_index_and_served_by_serve(fifth, monkeypatch):
     from web import create_app
 
-    folder, ix = setup
-    shutil.copy(SAMPLES[4], folder / SAMPLES[4].name)
-    try:
-        with monkeypatch.context() as m:
-            read_only(m, ix)
-            result = run("index", folder, "--index", ix)
-            assert result.exit_code == 1
-            one_clear_line(result, f"cannot write the index in {ix}", "Read-only file system")
+    folder, ix = fifth
+    read_only(monkeypatch, ix)
+    result = run("index", folder, "--index", ix)
+    assert result.exit_code == 1
+    one_clear_line(result, f"cannot write the index in {ix}", "Read-only file system")
 
-            client = create_app(ix, TESTING=True).test_client()
-            for url in ("/", "/?q=应急", "/search.json?q=应急", "/stats", "/search.csv"):
-                assert client.get(url).status_code == 200, url
-            assert client.get("/search.json").get_json()["total"] == 4
-    finally:
-        (folder / SAMPLES[4].name).unlink()
+    client = create_app(ix, TESTING=True).test_client()
+    for url in ("/", "/?q=应急", "/search.json?q=应急", "/stats", "/search.csv"):
+        assert client.get(url).status_code == 200, url
+    assert client.get("/search.json").get_json()["total"] == 4
