@@ -22,6 +22,7 @@ This module leans on Whoosh 2.7.4 internals (``SegmentWriter._finalize_segment``
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import heapq
@@ -258,7 +259,8 @@ def clean(ix) -> None:
         if name.startswith(f"{ix.indexname}.") and name.endswith(".tmp"):
             shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
     for name in storage.toc_leftovers(folder, ix.indexname):  # a TOC write cut off before its rename
-        os.remove(os.path.join(folder, name))
+        with contextlib.suppress(OSError):  # as clean_files: never fail a run over a leftover
+            os.remove(os.path.join(folder, name))
 
 
 def size_class(doc_count: int) -> int:
