@@ -19,7 +19,6 @@ import pytest
 from click.testing import CliRunner
 from conftest import SAMPLES
 
-from index import storage
 from index.build import INDEX_NAME, build_index, open_index
 from index.storage import DamagedIndex, SyncedStorage
 from nianbao.cli import main

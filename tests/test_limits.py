@@ -19,7 +19,7 @@ import pytest
 from conftest import SAMPLES
 
 import index.build as build
-from index.build import build_index, stop_after
+from index.build import build_index
 
 
 @pytest.fixture
@@ -63,7 +63,6 @@ def test_a_file_stuck_where_the_alarm_cannot_reach_is_stopped_reported_and_remem
     assert sorted(Path(p).name for p in summary.added) == sorted(p.name for p in SAMPLES)  # the rest went on
     assert summary.reports == len(SAMPLES)
     assert sorted(Path(p).name for p, *_ in told) == sorted([p.name for p in SAMPLES] + ["slow.txt"])  # each told once
-    assert stop_after(seconds) > seconds
 
     # The failure is in the index: the next run does not read the file again
     # (a stuck parse here would hang this test) until it changes.
