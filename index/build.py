@@ -24,7 +24,11 @@ Crash-safe: work is committed in batches (every ``batch_size`` files or
 ``batch_seconds``, whichever comes first), and a commit is atomic (the new
 table of contents is renamed into place last).  Killing the indexer at any
 moment leaves the last commit searchable; the next run picks up what is left,
-because a file counts as done only once its batch is committed.
+because a file counts as done only once its batch is committed.  A commit that
+fails (a full disk) is cancelled and the files written for it removed; what a
+killed run left is removed at the start of the next.  Commits are fsynced
+(``index/storage.py``).  A worker stuck on one file past its budget is
+replaced (:func:`stop_after`); the files of its lost segment are sent again.
 
 One indexer at a time: a second one gets :class:`IndexBusy`, with the pid of
 the one already running.
@@ -39,6 +43,7 @@ import hashlib
 import json
 import os
 import resource
+import shutil
 import signal
 import time
 import zlib
@@ -47,10 +52,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import index as whoosh_index
 from whoosh.query import Or, Term
 
 from index import segments as seg
+from index import storage
 from index.analysis import Analysis, fold
 from index.errors import ReportError
 from index.model import Report
@@ -171,14 +176,16 @@ def analysis() -> Analysis:
 
 
 def open_index(index_dir: str | Path, *, create: bool = False):
-    """Open the index in ``index_dir``; create it when asked and missing."""
+    """Open the index in ``index_dir`` (its files fsynced as they are written);
+    create it when asked and missing.  Raises ``storage.DamagedIndex`` when its
+    table of contents or a segment cannot be read."""
     index_dir = Path(index_dir)
-    if whoosh_index.exists_in(index_dir, INDEX_NAME):
-        return whoosh_index.open_dir(index_dir, INDEX_NAME)
+    if storage.exists(index_dir, INDEX_NAME):
+        return storage.open_checked(index_dir, INDEX_NAME)
     if not create:
         raise FileNotFoundError(f"no index in {index_dir}: run `nianbao index PATH --index {index_dir}` first")
     index_dir.mkdir(parents=True, exist_ok=True)
-    return whoosh_index.create_in(index_dir, make_schema(analysis()), INDEX_NAME)
+    return storage.open_storage(index_dir).create_index(make_schema(analysis()), INDEX_NAME)
 
 
 @contextmanager
@@ -321,6 +328,13 @@ def limit_worker_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
 
 
+def stop_after(seconds: float) -> float:
+    """How long a worker may be on one file before the indexer stops it: the
+    file's budget and a margin.  SIGALRM fails a slow parse at the budget;
+    this catches one stuck in a single long call into C, where no signal gets in."""
+    return seconds + max(1.0, seconds / 2)
+
+
 def parse_within(path: str, data: bytes, seconds: float, megabytes: int):
     """``parse_file`` under a wall-clock budget (SIGALRM, so the worker and the
     segment it holds survive) and the worker's memory cap."""
@@ -418,21 +432,47 @@ def build_index(
     index_dir = Path(index_dir)
     roots = [Path(p).resolve() for p in paths]
     with indexer_lock(index_dir):
-        run = _Run(open_index(index_dir, create=True), on_file or (lambda *_: None))
-        found = real_paths(files if files is not None else find_files(paths))
-        present = set(found)
-        for path in sorted(run.records):
-            if path not in present and any(Path(path).is_relative_to(r) for r in roots):
-                run.remove(path)
-        jobs = [(*job, file_seconds, worker_memory_mb) for job in map(run.examine, found) if job]
-        if jobs:
-            run.index(jobs, workers or os.cpu_count() or 1, batch_size, batch_seconds)
-        elif run.changed:
-            run.commit([])
+        ix = open_index(index_dir, create=True)
+        seg.clean(ix)  # what a killed or failed run left: unlisted segments, temporary files
+        try:
+            run = _Run(ix, on_file or (lambda *_: None))
+            found = real_paths(files if files is not None else find_files(paths))
+            present = set(found)
+            for path in sorted(run.records):
+                if path not in present and any(Path(path).is_relative_to(r) for r in roots):
+                    run.remove(path)
+            jobs = [(*job, file_seconds, worker_memory_mb) for job in map(run.examine, found) if job]
+            if jobs:
+                run.index(jobs, workers or os.cpu_count() or 1, batch_size, batch_seconds)
+            elif run.changed:
+                run.commit([])
+        finally:
+            # A failed commit (a full disk) was cancelled: the last TOC still
+            # stands, and the files written for the batch it would have listed go.
+            seg.clean(ix)
         summary = run.summary
         summary.reports = sum(1 for h in run.holders.values() if h)
         summary.versioned = count_versioned(run.holders, run.records)
     summary.seconds = time.monotonic() - started
+    return summary
+
+
+REBUILD_FOLDER = "rebuild.tmp"  # inside the index folder: same disk, so its files move over by rename
+
+
+def rebuild_index(paths: list[str | Path], index_dir: str | Path, **options) -> Summary:
+    """Build a fresh index of ``paths`` next to the one in ``index_dir`` (damaged
+    or not) and swap it in only once it is complete: a rebuild that fails or is
+    killed leaves the old index as it was.  ``options`` as for :func:`build_index`."""
+    index_dir = Path(index_dir)
+    staging = index_dir / REBUILD_FOLDER
+    with indexer_lock(index_dir):
+        shutil.rmtree(staging, ignore_errors=True)  # a killed rebuild's
+        try:
+            summary = build_index(paths, staging, **options)
+            storage.swap_in(staging, index_dir, INDEX_NAME)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return summary
 
 
@@ -462,7 +502,12 @@ class _Run:
         self.ix = ix
         self.notify = notify
         self.summary = Summary()
-        self.records = load_records(ix)
+        try:
+            self.records = load_records(ix)
+        except PermissionError:
+            raise
+        except Exception as e:  # a record Whoosh cannot give back: the index is damaged, not this run
+            raise storage.DamagedIndex(ix.storage.folder, f"the record of a file it has read cannot be read: {storage.plain(e)}") from None
         self.ix = ix.refresh()  # load_records may have added a column
         self.holders: dict[str, set[str]] = {}
         for path, rec in self.records.items():
@@ -473,6 +518,12 @@ class _Run:
         self.affected: set[str] = set()  # report ids whose document must be decided again
         self.provisional: dict[str, list[tuple[int, int, str]]] = {}  # report id -> (worker, docnum, path)
         self.merged = None  # (segments as they were, merged segment) from a worker, for the next commit
+        self.todo: list[list] = []  # chunks of jobs not yet sent, the next one last
+        self.jobs: dict[str, tuple] = {}  # path -> its job, to send again if its worker is stopped
+        self.unapplied: dict[int, list] = {}  # worker -> its answers since its last segment
+        self.shown: set[str] = set()  # paths whose progress was told
+        self.orphans: list[dict] = []  # records of files whose worker was stopped, for the next commit
+        self.stop_seconds = stop_after(FILE_SECONDS)
 
     @property
     def changed(self) -> bool:
@@ -507,8 +558,18 @@ class _Run:
         self.holders.get(rid, set()).discard(path)
         self.affected.add(rid)
 
+    def told(self, status: str, record: dict) -> None:
+        """Progress for a file a worker answered: at once, and once (a file
+        sent again after its worker was stopped is not told twice)."""
+        path = record["path"]
+        if path not in self.shown:
+            self.shown.add(path)
+            if status == "parsed":
+                status = "updated" if path in self.records else "added"
+            self.notify(path, status, record.get("error", ""))
+
     def done(self, worker: int, status: str, record: dict, docnum: int | None) -> None:
-        """A worker's answer for one file."""
+        """A worker's answer for one file, applied once the segment holding it is in."""
         path = record["path"]
         old = self.records.get(path)
         self.records[path] = record
@@ -516,34 +577,47 @@ class _Run:
             self.deleted_sources.add(path)
         if status == "unchanged":
             self.summary.unchanged.append(path)
-            self.notify(path, "unchanged", "")
             return
         if old and old.get("report"):
             self._unhold(old["report"], path)
         if status == "failed":
             self.summary.failed.append((path, record["error"]))
-            self.notify(path, "failed", record["error"])
             return
         rid = record["report"]
         self.holders.setdefault(rid, set()).add(path)
         self.affected.add(rid)
         self.provisional.setdefault(rid, []).append((worker, docnum, path))
-        status = "updated" if old else "added"
-        getattr(self.summary, status).append(path)
-        self.notify(path, status, "")
+        getattr(self.summary, "updated" if old else "added").append(path)
+
+    def stopped(self, worker: int, job: tuple) -> None:
+        """The file a worker was stopped on: failed with its limit, and the
+        failure kept (its source document is written by the next commit, the
+        worker's segment being gone), so it is not read again until it changes."""
+        path, seconds = job[0], job[3]
+        record = {"path": path, "version": PARSER_VERSION, "layout": RECORD_LAYOUT}
+        record["error"] = f"took longer than {seconds:g} s (stuck where the time limit could not interrupt it: its worker was stopped)"
+        try:
+            st = os.stat(path)
+            record.update(size=st.st_size, mtime_ns=st.st_mtime_ns)
+        except OSError:
+            pass
+        self.told("failed", record)
+        self.done(worker, "failed", record, None)
+        self.orphans.append(record)
 
     # ---------------------------------------------------------- the worker loop
 
     def index(self, jobs: list, n: int, batch_size: int, batch_seconds: float) -> None:
+        self.jobs = {job[0]: job for job in jobs}
+        self.stop_seconds = stop_after(max(job[3] for job in jobs))
         pool = seg.Workers(n, str(self.ix.storage.folder), open_index, index_file)
         try:
             self._index(pool, jobs, batch_size, batch_seconds)
         finally:
             pool.close()
-        seg.clean(self.ix)
 
     def _index(self, pool: seg.Workers, jobs: list, batch_size: int, batch_seconds: float) -> None:
-        todo = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)][::-1]  # pop() takes them in order
+        todo = self.todo = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)][::-1]  # pop() takes them in order
         merger: int | None = None  # the worker busy merging, if any
         while todo or merger is not None or self.merged is not None:
             # Fill: keep every free worker IN_FLIGHT chunks ahead until the batch is full.
@@ -575,14 +649,31 @@ class _Run:
         for reply in pool.replies(timeout):
             if reply.kind == "files":
                 for status, record, docnum in reply.value:
-                    self.done(reply.worker, status, record, docnum)
+                    self.told(status, record)
+                self.unapplied.setdefault(reply.worker, []).extend(reply.value)
             elif reply.kind == "segment":
                 assert segments is not None
+                for answer in self.unapplied.pop(reply.worker, []):
+                    self.done(reply.worker, *answer)
                 segments[reply.worker] = (reply.worker, reply.value)
             elif reply.kind == "merged":
                 self.merged = reply.value
                 merger = None
+        for w in pool.stuck(self.stop_seconds):
+            merger = self._replace(pool, w, merger, segments)
         return merger
+
+    def _replace(self, pool: seg.Workers, w: int, merger: int | None, segments: dict | None) -> int | None:
+        """Stop a worker stuck on one file; the files of its lost segment go back in the queue."""
+        job, unanswered = pool.replace(w, self.stop_seconds)
+        if job is not None:
+            self.stopped(w, job)
+        again = [self.jobs[record["path"]] for _, record, _ in self.unapplied.pop(w, [])]
+        again += [j for msg in unanswered if msg[0] == "files" for j in msg[1]]
+        self.todo += [again[i : i + CHUNK] for i in range(0, len(again), CHUNK)]
+        if segments is not None:  # waiting for segments: this one will not come; its files go in the next batch
+            segments[w] = (w, None)
+        return None if merger == w else merger
 
     # ---------------------------------------------------------- commit
 
@@ -605,6 +696,8 @@ class _Run:
                     rebuild.append(rid)
             if gone:
                 writer.delete_by_query(Or(gone))
+            for record in self.orphans:
+                writer.add_document(kind="source", id=source_id(record["path"]), source_record=pack_record(record))
             for rid in rebuild:
                 self._rebuild(writer, rid)
             replaced = self._merged_into(writer)
@@ -618,6 +711,7 @@ class _Run:
         self.deleted_sources.clear()
         self.affected.clear()
         self.provisional.clear()
+        self.orphans.clear()
         self.ix = self.ix.refresh()
         return committed
 

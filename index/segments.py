@@ -22,6 +22,7 @@ This module leans on Whoosh 2.7.4 internals (``SegmentWriter._finalize_segment``
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import heapq
@@ -30,7 +31,9 @@ import multiprocessing
 import os
 import shutil
 import signal
+import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
@@ -41,6 +44,7 @@ from whoosh.index import TOC, clean_files
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
+from index import storage
 from index.analysis import SpanTokenizer
 
 # Tiered merging: once MERGE_FACTOR segments of one size class exist, they are
@@ -250,9 +254,13 @@ def clean(ix) -> None:
     run's) and the temporary folders; only when no worker is writing."""
     toc = ix._read_toc()
     clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
-    for name in os.listdir(ix.storage.folder):
+    folder = ix.storage.folder
+    for name in os.listdir(folder):
         if name.startswith(f"{ix.indexname}.") and name.endswith(".tmp"):
-            shutil.rmtree(os.path.join(ix.storage.folder, name), ignore_errors=True)
+            shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+    for name in storage.toc_leftovers(folder, ix.indexname):  # a TOC write cut off before its rename
+        with contextlib.suppress(OSError):  # as clean_files: never fail a run over a leftover
+            os.remove(os.path.join(folder, name))
 
 
 def size_class(doc_count: int) -> int:
@@ -284,8 +292,12 @@ class Reply:
     value: Any
 
 
-def _serve(index_dir: str, open_index: Callable, handle_file: Callable, conn) -> None:
-    """A worker's loop: ("files", jobs) | ("finish",) | ("merge", segments) | None."""
+def _serve(index_dir: str, open_index: Callable, handle_file: Callable, conn, slot: int, started, position) -> None:
+    """A worker's loop: ("files", jobs) | ("finish",) | ("merge", segments) | None.
+
+    While it handles a file it keeps ``started[slot]`` (when it began, on the
+    monotonic clock every process shares) and ``position[slot]`` (which job of
+    the message) up to date, so the indexer can tell a file it is stuck on."""
     _die_with_parent()
     ix = open_index(index_dir)
     writer = None
@@ -300,17 +312,27 @@ def _serve(index_dir: str, open_index: Callable, handle_file: Callable, conn) ->
             if msg[0] == "files":
                 if writer is None:
                     writer = FastSegmentWriter(ix, "w")
-                conn.send(("files", [handle_file(writer, job) for job in msg[1]]))
+                results = []
+                try:
+                    for i, job in enumerate(msg[1]):
+                        position[slot] = i
+                        started[slot] = time.monotonic()
+                        results.append(handle_file(writer, job))
+                finally:
+                    started[slot] = 0.0
+                conn.send(("files", results))
             elif msg[0] == "finish":
                 segment = finish_segment(writer) if writer is not None else None
                 writer = None
                 conn.send(("segment", segment))
             elif msg[0] == "merge":
                 conn.send(("merged", (msg[1], merge(ix, msg[1]))))
-        except Exception:
-            conn.send(("error", traceback.format_exc()))
-    if writer is not None:
-        writer._close_segment()
+        except Exception as e:
+            # An OSError (a full disk) goes back as itself, to be told in one
+            # line; anything else is a bug, and its traceback goes with it.
+            os_error = (e.errno, e.strerror, e.filename) if isinstance(e, OSError) else None
+            conn.send(("error", (os_error, traceback.format_exc())))
+    if writer is not None:  # unfinished (its batch failed): no TOC will list it, and clean() removes its files
         writer._tempstorage.destroy()
 
 
@@ -329,42 +351,85 @@ class Workers:
 
     Messages to one worker are handled in the order sent, so every ``files``
     reply that comes before a ``segment`` reply is in that segment.
+
+    A worker stuck on one file where no signal reaches (a long call into C)
+    is found by :meth:`stuck` and replaced by :meth:`replace`; what it had
+    written since its last segment is lost with it, and the caller sends
+    those files again.
     """
 
     def __init__(self, n: int, index_dir: str, open_index: Callable, handle_file: Callable) -> None:
         # fork: the children share the parent's loaded jieba dictionary and
         # division table instead of loading their own.
-        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-        self.conns, self.procs = [], []
-        self.pending = [0] * n  # messages sent and not answered, per worker
-        for _ in range(n):
-            parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_serve, args=(index_dir, open_index, handle_file, child), daemon=True)
-            proc.start()
-            child.close()
-            self.conns.append(parent)
-            self.procs.append(proc)
+        self.ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        self.args = (index_dir, open_index, handle_file)
+        self.started = self.ctx.Array("d", n, lock=False)  # written by one worker each, read here
+        self.position = self.ctx.Array("i", n, lock=False)
+        self.conns: list = [None] * n
+        self.procs: list = [None] * n
+        self.sent: list[deque] = [deque() for _ in range(n)]  # messages sent and not answered, per worker
+        for w in range(n):
+            self._start(w)
+
+    def _start(self, w: int) -> None:
+        parent, child = self.ctx.Pipe()
+        proc = self.ctx.Process(target=_serve, args=(*self.args, child, w, self.started, self.position), daemon=True)
+        self.started[w] = 0.0
+        proc.start()
+        child.close()
+        self.conns[w], self.procs[w] = parent, proc
+        self.sent[w].clear()
 
     @property
     def pids(self) -> list[int]:
         return [p.pid for p in self.procs]
 
+    @property
+    def pending(self) -> list[int]:
+        """Messages sent and not answered, per worker."""
+        return [len(s) for s in self.sent]
+
     def send(self, worker: int, msg) -> None:
         self.conns[worker].send(msg)
-        self.pending[worker] += 1
+        self.sent[worker].append(msg)
 
     def least_busy(self) -> int:
-        return min(range(len(self.conns)), key=lambda w: self.pending[w])
+        return min(range(len(self.conns)), key=lambda w: len(self.sent[w]))
+
+    def stuck(self, seconds: float) -> list[int]:
+        """The workers that have been on one file for more than ``seconds``."""
+        now = time.monotonic()
+        return [w for w, t in enumerate(self.started) if t and now - t > seconds]
+
+    def replace(self, w: int, seconds: float) -> tuple[Any, list]:
+        """Kill worker ``w`` and start another in its place.  Returns (the job
+        it was stuck on for more than ``seconds``, or None if it moved on just
+        before it was killed; the messages it had not answered, that job left out)."""
+        proc = self.procs[w]
+        proc.kill()
+        proc.join()
+        self.conns[w].close()
+        unanswered = list(self.sent[w])
+        job = None
+        t = self.started[w]
+        if t and time.monotonic() - t > seconds and unanswered and unanswered[0][0] == "files":
+            jobs, at = unanswered[0][1], self.position[w]
+            job, unanswered[0] = jobs[at], ("files", jobs[:at] + jobs[at + 1 :])
+        self._start(w)
+        return job, unanswered
 
     def replies(self, timeout: float | None = None) -> Iterator[Reply]:
         """The replies available now (waiting up to ``timeout`` for the first)."""
-        busy = [c for w, c in enumerate(self.conns) if self.pending[w]]
+        busy = [c for w, c in enumerate(self.conns) if self.sent[w]]
         for conn in multiprocessing.connection.wait(busy, timeout):
             w = self.conns.index(conn)
             kind, value = conn.recv()
-            self.pending[w] -= 1
+            self.sent[w].popleft()
             if kind == "error":
-                raise RuntimeError(f"indexer worker {w} failed:\n{value}")
+                os_error, trace = value
+                if os_error is not None:
+                    raise OSError(*os_error)
+                raise RuntimeError(f"indexer worker {w} failed:\n{trace}")
             yield Reply(w, kind, value)
 
     def close(self) -> None:

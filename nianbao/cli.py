@@ -3,6 +3,8 @@
     nianbao parse FILE [--json]               one report: a summary, or the contract JSON
     nianbao check PATH...                     every problem in a folder of reports, one per line
     nianbao index PATH... [--index DIR]       add, update and remove reports in the index
+    nianbao index PATH... --rebuild           build it afresh beside the old one, swap it in when done
+    nianbao verify [--index DIR]              check that every part of the index reads back
     nianbao search QUERY [filters] [--json]   search the index
     nianbao export QUERY [filters] -o FILE    every matching report as CSV or JSON lines
     nianbao serve [--index DIR]               the web site (builds a demo index on first run)
@@ -20,6 +22,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from index.build import FILE_SECONDS, WORKER_MEMORY_MB
 from index.errors import ReportError
 from index.model import Report
 from index.parse import INCOMPLETE, parse_file
@@ -121,15 +124,39 @@ index_option = click.option(
 @main.command("index")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @index_option
-def index_cmd(paths: tuple[Path, ...], index_dir: Path) -> None:
+@click.option("--rebuild", is_flag=True, help="Build a fresh index of PATHS beside the old one (e.g. a damaged one) and swap it in when done.")
+@click.option("--file-seconds", type=click.FloatRange(min=0, min_open=True), default=FILE_SECONDS, show_default=True,
+              help="Time to parse one file; past it the file is reported as failed and the run goes on.")
+@click.option("--worker-memory-mb", type=click.IntRange(min=256), default=WORKER_MEMORY_MB, show_default=True,
+              help="Address space of each indexing worker process (a file needing more is reported as failed).")
+def index_cmd(paths: tuple[Path, ...], index_dir: Path, rebuild: bool, file_seconds: float, worker_memory_mb: int) -> None:
     """Index the reports under PATHS (files or folders); only changed files are read again."""
-    summary = run_indexer(list(paths), index_dir)
+    limits = {"file_seconds": file_seconds, "worker_memory_mb": worker_memory_mb}
+    summary = run_indexer(list(paths), index_dir, rebuild=rebuild, **limits)
     sys.exit(EXIT_OK if summary is not None else EXIT_ERROR)
 
 
-def run_indexer(paths: list[Path], index_dir: Path):
+@main.command()
+@index_option
+def verify(index_dir: Path) -> None:
+    """Check that every part of the index can be read: its table of contents, every segment, every stored record."""
+    from index.verify import verify_index
+
+    problems = verify_index(index_dir, on_problem=lambda p: click.echo(f"damaged: {p}"))
+    if problems is None:
+        click.echo(f"error: no index in {index_dir}", err=True)
+    elif problems:
+        n = len(problems)
+        click.echo(f"{n} problem{'s' * (n != 1)} in {index_dir}: `nianbao index PATH... --rebuild --index {index_dir}` builds it again", err=True)
+    else:
+        click.echo(f"the index in {index_dir} is sound: every segment and stored record reads back", err=True)
+    sys.exit(EXIT_OK if problems == [] else EXIT_ERROR)
+
+
+def run_indexer(paths: list[Path], index_dir: Path, rebuild: bool = False, **limits):
     """Index with a progress bar on a terminal, a log line per problem otherwise."""
-    from index.build import IndexBusy, build_index
+    from index.build import IndexBusy, build_index, rebuild_index
+    from index.storage import DamagedIndex
 
     files = find_files(paths)
     bar = tqdm(total=len(files), unit="file", disable=not sys.stderr.isatty(), file=sys.stderr)
@@ -147,10 +174,14 @@ def run_indexer(paths: list[Path], index_dir: Path):
                 click.echo(f"{done}/{len(files)} files ({time.monotonic() - started:.0f} s)", err=True)
 
     try:
-        summary = build_index(paths, index_dir, on_file=on_file, files=files)
-    except IndexBusy as e:
+        summary = (rebuild_index if rebuild else build_index)(paths, index_dir, on_file=on_file, files=files, **limits)
+    except (IndexBusy, DamagedIndex) as e:
         bar.close()
         click.echo(f"error: {e}", err=True)
+        return None
+    except OSError as e:  # a full disk, a read-only folder: the last commit stands, and the next run starts from it
+        bar.close()
+        click.echo(f"error: cannot write the index in {index_dir}: {e.strerror or e}; it is left as its last commit made it", err=True)
         return None
     bar.close()
     click.echo(summary.line(), err=True)
@@ -190,11 +221,12 @@ def make_request(query: str, options: dict, **extra):
 
 
 def open_engine(index_dir: Path):
+    from index.storage import DamagedIndex
     from search.engine import Engine
 
     try:
         return Engine(index_dir)
-    except FileNotFoundError as e:
+    except (FileNotFoundError, DamagedIndex) as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(EXIT_ERROR)
 
@@ -275,13 +307,17 @@ def serve(index_dir: Path, host: str, port: int, threads: int, public_url: str |
     import waitress
 
     from index.build import INDEX_NAME
+    from index.storage import DamagedIndex, exists
     from web import create_app
-    from whoosh.index import exists_in
 
-    if not exists_in(index_dir, INDEX_NAME):
+    if not exists(index_dir, INDEX_NAME):
         click.echo(f"no index in {index_dir} yet: indexing the bundled samples ({SAMPLES})", err=True)
         if run_indexer([SAMPLES], index_dir) is None:
             sys.exit(EXIT_ERROR)
-    app = create_app(index_dir, PUBLIC_URL=public_url or f"http://{host}:{port}")
+    try:
+        app = create_app(index_dir, PUBLIC_URL=public_url or f"http://{host}:{port}")
+    except DamagedIndex as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(EXIT_ERROR)
     click.echo(f"nianbao: serving {index_dir} on http://{host}:{port}/  (Ctrl-C to stop)", err=True)
     waitress.serve(app, host=host, port=port, threads=threads, ident="nianbao")

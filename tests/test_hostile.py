@@ -414,3 +414,86 @@ def test_chrome_nested_inside_chrome_is_dropped_once():
     chrome = '<div class="nav">' * 30 + "<a>首页</a>" + "</div>" * 30
     text = html.extract(html_page(chrome * 50 + "<div><p>" + "本机关认真贯彻落实政府信息公开条例。" * 60 + "</p></div>")).text
     assert "首页" not in text and "本机关认真贯彻" in text
+
+
+# --- item 10: an XHTML page, a link to a file elsewhere -----------------------------------
+
+
+def test_parse_of_an_xhtml_page_prints_no_parser_warning(tmp_path):
+    import subprocess
+    import sys
+
+    lines = "".join(f"<p>{line}</p>" for line in TEXT.splitlines() if line.strip())
+    page = tmp_path / "report.xhtml"
+    page.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head><title>t</title></head>'
+        f"<body><div>{lines}</div></body></html>",
+        encoding="utf-8",
+    )
+    parsed = subprocess.run([sys.executable, "-m", "nianbao", "parse", page], capture_output=True, text=True, timeout=300)
+    assert parsed.returncode == 0, parsed.stderr
+    assert AGENCY in parsed.stdout
+    assert "Warning" not in parsed.stderr and "XMLParsedAsHTML" not in parsed.stderr
+
+
+def test_a_link_to_a_file_outside_the_folder_is_read_under_the_links_own_path(tmp_path):
+    # What the researcher put in the folder is the link: results, failures and
+    # downloads name it, not a path elsewhere on the disk they never chose.
+    folder, elsewhere = tmp_path / "reports", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    (elsewhere / "real-name.txt").write_text(TEXT, encoding="utf-8")
+    (elsewhere / "empty.txt").write_bytes(b"")
+    (folder / "linked.txt").symlink_to(elsewhere / "real-name.txt")
+    (folder / "broken.txt").symlink_to(elsewhere / "empty.txt")
+    assert parse_file(folder / "linked.txt").source.path == str(folder / "linked.txt")
+    summary = build_index([folder], tmp_path / "ix")
+    assert summary.added == [str(folder / "linked.txt")]
+    assert summary.failed == [(str(folder / "broken.txt"), "empty file")]
+
+    from search.engine import Engine, SearchRequest
+
+    engine = Engine(tmp_path / "ix")
+    try:
+        assert [h.sources for h in engine.search(SearchRequest()).hits] == [[str(folder / "linked.txt")]]
+    finally:
+        engine.close()
+
+
+# --- item 2: passage selection in a large report is bounded in work ------------------------
+
+
+class CountingSpans(list):
+    """A literal's match list that counts every element read from it: each probe
+    of a bisection and each element of a slice (the work passage selection does)."""
+
+    touched = 0
+
+    def __getitem__(self, i):
+        got = super().__getitem__(i)
+        CountingSpans.touched += len(got) if isinstance(i, slice) else 1
+        return got
+
+
+def test_passage_selection_in_a_2_mb_report_is_linear_not_passages_times_matches():
+    import math
+
+    from search.passages import best_passages, match_spans
+
+    line = "本机关依法公开行政处罚决定，接受社会监督。\n"
+    text = TEXT + line * (2 * MB // len(line.encode("utf-8")) + 1)
+    assert len(text.encode("utf-8")) > 2 * MB
+    report = parse_text(text)
+    literals = ["行政处罚", "社会监督"]
+    matches = {lit: CountingSpans(spans) for lit, spans in match_spans(report, literals).items()}
+    passages, found = len(report.passages), sum(len(s) for s in matches.values())
+    assert passages > 30_000 and found > 60_000
+
+    CountingSpans.touched = 0
+    hits = best_passages(report, literals, matches=matches)
+    assert hits and all(h.matched == 2 for h in hits)
+    # Each passage bisects each literal's sorted matches twice and takes its own
+    # slice: passages × literals × log(matches) + matches.  Passages × matches,
+    # the old cost, would be more than 10⁹ here.
+    bound = 2 * passages * len(literals) * (math.log2(found) + 2) + found
+    assert CountingSpans.touched <= bound < passages * found / 100

@@ -41,9 +41,10 @@ from __future__ import annotations
 import codecs
 import posixpath
 import re
+import warnings
 from urllib.parse import unquote, urlsplit
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
 from bs4.element import NavigableString, PreformattedString, Tag
 
 from index.errors import NotAReport, UnreadableFile
@@ -445,7 +446,10 @@ def extract(data: bytes) -> Extracted:
     elements = len(START_TAG.findall(text))
     if elements > MAX_ELEMENTS:
         raise UnreadableFile(f"HTML page of {elements} elements (limit {MAX_ELEMENTS}): no report page is that large")
-    soup = BeautifulSoup(text, "lxml")
+    with warnings.catch_warnings():
+        # An XHTML page opens with <?xml ...?>; it is still a web page, read as one.
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(text, "lxml")
     flattened = flatten_deep(soup)
     page_title = clean(soup.title.get_text()) if soup.title else ""
     body = soup.body or soup
