@@ -80,3 +80,22 @@ def make_schema(analysis: Analysis | None = None) -> Schema:
     for name in KEY_FIGURES:
         fields[name] = NUMERIC(float, signed=True)
     return Schema(**fields)
+
+
+def layout(schema: Schema) -> dict[str, tuple]:
+    """What reading an index depends on, field by field: the field's kind, how its
+    postings are stored, its numeric trie step and a fixed column's width.  An
+    index whose layout is not :func:`make_schema`'s was written by another
+    version and cannot be read or added to as this one writes it."""
+    out = {}
+    for name in schema.names():
+        f = schema[name]
+        column = f.column_type
+        out[name] = (
+            type(f).__name__,
+            type(f.format).__name__ if f.format else None,
+            getattr(f, "shift_step", None),
+            type(column).__name__ if column else None,
+            getattr(column, "_fixedlen", None),
+        )
+    return out

@@ -305,3 +305,32 @@ def test_a_read_only_index_is_refused_in_one_line_by_index_and_served_by_serve(f
     for url in ("/", "/?q=应急", "/search.json?q=应急", "/stats", "/search.csv"):
         assert client.get(url).status_code == 200, url
     assert client.get("/search.json").get_json()["total"] == 4
+
+
+# ---------------------------------------------------------------- an index of an earlier version
+
+
+def test_an_index_with_other_fields_is_named_outdated_and_built_again(setup, monkeypatch):
+    """An index written when ``numbers`` held fewer figures (an earlier nianbao):
+    search names it as such instead of misreading its rows, and the next
+    ``nianbao index`` builds it again with today's fields."""
+    from whoosh import columns
+    from whoosh.fields import COLUMN
+
+    from index import schema as S
+    from index.storage import OutdatedIndex
+
+    folder, ix_dir = setup
+    shutil.rmtree(ix_dir)
+    old = S.make_schema()
+    old.remove("numbers")
+    old.add("numbers", COLUMN(columns.FixedBytesColumn(8 * (len(S.NUMBERS) - 1))))
+    ix_dir.mkdir()
+    SyncedStorage(str(ix_dir)).create_index(old, INDEX_NAME)
+
+    with pytest.raises(OutdatedIndex, match="earlier nianbao.*numbers"):
+        Engine(ix_dir)
+    summary = build_index([folder], ix_dir, workers=1)
+    assert len(summary.added) == 4 and not summary.failed
+    assert S.layout(open_index(ix_dir).schema) == S.layout(S.make_schema())
+    assert Engine(ix_dir).search(SearchRequest(q="应急管理局")).total >= 1
