@@ -226,7 +226,7 @@ def indexer_lock(index_dir: Path) -> Iterator[None]:
 
 
 def report_document(report: dict, sources: list[str], versions: list[tuple[list[str], dict]] = ()) -> dict:
-    """The Whoosh document of one report (``report`` is ``Report.to_dict()``).
+    """The Whoosh document of one report (``report`` is ``Report.to_stored()``).
 
     ``versions``: when the report's files differ, each version's files and
     report, ``report``'s own first.  It stays one document (one hit, counted
@@ -368,7 +368,7 @@ def read_and_parse(
 ) -> tuple[str, dict, dict | None]:
     """Read one file; parse it unless its bytes are what ``old`` says they were.
 
-    Returns (status, record, report as ``to_dict()`` or None); status is
+    Returns (status, record, report as ``to_stored()`` or None); status is
     "unchanged" (touched, not changed: only its mtime is new), "failed" or "parsed".
     ``trust_sha``: size and mtime are as recorded, so the recorded hash holds
     (a parser version bump: read the bytes again, do not hash them).
@@ -396,7 +396,7 @@ def read_and_parse(
         record["error"] = f"internal error while parsing: {type(e).__name__}: {e}"
         return "failed", record, None
     sha = record["sha256"] = sha or report.source.sha256  # the parser hashes what it reads
-    data_dict = report.to_dict()
+    data_dict = report.to_stored()
     record["report"] = data_dict["id"] = report_id(report, sha)
     record["quality"] = quality(data_dict)
     record["fingerprint"] = fingerprint(data_dict)
@@ -744,7 +744,7 @@ class _Run:
         for group in versions_of([self.records[p] for p in paths]):
             for rec in group:
                 try:
-                    report = parse_file(rec["path"]).to_dict()
+                    report = parse_file(rec["path"]).to_stored()
                 except Exception:  # changed or gone since: try the next one
                     continue
                 report["id"] = rid

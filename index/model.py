@@ -251,6 +251,15 @@ class Report:
             out["original"] = self.original
         return out
 
+    def to_stored(self) -> dict[str, Any]:
+        """``to_dict()`` plus the map from the text back to the printed text, as the
+        index stores a report: rebuilding it then costs no second normalisation
+        (for a 9 MB report that was most of a search showing it)."""
+        out = self.to_dict()
+        if self.offsets is not None:
+            out["offsets"] = self.offsets.to_list()
+        return out
+
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, text_only: bool = False) -> Report:
         """Rebuild a report from ``to_dict()`` output (as stored in the index).
@@ -259,7 +268,10 @@ class Report:
         passages, and much cheaper for a page of search hits.
         """
         original = data.get("original", "")
-        offsets = normalize(original)[1] if original else None  # recomputed, not stored
+        if "offsets" in data:  # as :meth:`to_stored` keeps them
+            offsets = OffsetMap.from_list(data["offsets"])
+        else:
+            offsets = normalize(original)[1] if original else None
         prov = data.get("provenance") or {}
 
         def table(name: str) -> Table | None:

@@ -53,6 +53,16 @@ class OffsetMap:
     def __len__(self) -> int:
         return self._length
 
+    def to_list(self) -> list:
+        """``[run starts, their printed positions, length]``: what :meth:`from_list`
+        takes back, so a stored report need not be normalised again to map offsets."""
+        return [self._starts, self._origins, self._length]
+
+    @classmethod
+    def from_list(cls, data: list) -> OffsetMap:
+        starts, origins, length = data
+        return cls(list(zip(starts, origins)), length)
+
     def __getitem__(self, i: int) -> int:
         if not 0 <= i < self._length:
             raise IndexError(i)

@@ -271,3 +271,20 @@ def test_a_file_over_its_parse_budget_is_failed_with_the_limit_and_the_run_goes_
     # With the default budget the same files are indexed: the budget was the cause.
     again = build_index([corpus], tmp_path / "ix2", workers=1)
     assert len(again.added) == len(SAMPLES) and not again.failed
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.stem)
+def test_a_stored_report_maps_offsets_as_a_fresh_parse_without_normalising_again(sample, monkeypatch):
+    """The index keeps each report's offset map (``Report.to_stored``), so showing a
+    hit does not normalise its text again; the map is the one the parse made."""
+    import index.model
+    from index.model import Report
+    from index.parse import parse_file
+
+    fresh = parse_file(sample)
+    stored = fresh.to_stored()
+    monkeypatch.setattr(index.model, "normalize", lambda *_: pytest.fail("normalised again"))
+    again = Report.from_dict(stored)
+    assert len(again.offsets) == len(fresh.offsets) == len(fresh.text)
+    assert all(again.offsets[i] == fresh.offsets[i] for i in range(len(fresh.text)))
+    assert again.passages == fresh.passages
