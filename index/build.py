@@ -51,9 +51,12 @@ from whoosh import index as whoosh_index
 from whoosh.query import Or, Term
 
 from index import segments as seg
+from index.agency import agency_key
 from index.analysis import Analysis
 from index.errors import ReportError
+from index.flags import period_year, signature_date, tables_hash
 from index.model import Report
+from index.paragraphs import narrative, pack_fingerprints
 from index.parse import parse_file
 from index.read import find_files, read_bytes
 from index.region import load_table
@@ -63,7 +66,7 @@ from index.sector import sector_of
 INDEX_NAME = "reports"
 LOCK_FILE = "indexer.lock"
 # Bump when parsing changes what a file yields: every file is then parsed again.
-PARSER_VERSION = 4
+PARSER_VERSION = 5  # 5: agency key, red flags and paragraph fingerprints stored
 # Bump when what the indexer stores for a file changes (same effect, separate reason).
 RECORD_LAYOUT = 2
 CHUNK = 8  # files sent to a worker at a time
@@ -115,10 +118,14 @@ def load_records(ix) -> dict[str, dict]:
 
     An index written before the ``source_record`` column (RECORD_LAYOUT 1) kept
     them as stored fields: it gets the column, and its records are read the old,
-    slow way this once (they are all out of date anyway)."""
-    if "source_record" not in ix.schema:
+    slow way this once (they are all out of date anyway).  Any column added
+    since (``paragraphs``) is added the same way; the parser version bump
+    that came with it fills it."""
+    missing = [name for name in ("source_record", "paragraphs") if name not in ix.schema]
+    if missing:
         writer = ix.writer()
-        writer.add_field("source_record", make_schema()["source_record"])
+        for name in missing:
+            writer.add_field(name, make_schema()[name])
         writer.commit(merge=False)
         ix = ix.refresh()
     out: dict[str, dict] = {}
@@ -204,14 +211,18 @@ def indexer_lock(index_dir: Path) -> Iterator[None]:
 
 
 def report_document(report: dict, sources: list[str]) -> dict:
-    """The Whoosh document of one report (``report`` is ``Report.to_dict()``)."""
-    # Without the text: from_dict would re-normalise it only to map offsets, which key figures do not need.
-    model = Report.from_dict({**report, "original": "", "text": ""})
+    """The Whoosh document of one report (``report`` is ``Report.to_dict()``);
+    its stored data gains the ``agency_key``."""
+    # Without the printed text: from_dict would re-normalise it only to map offsets, which nothing here needs.
+    model = Report.from_dict({**report, "original": ""})
     region = report["region"]
     sector = sector_of(report["agency"])
     figures = model.key_figures()
+    report = {**report, "agency_key": agency_key(report["agency"], region)}
+    flags = {"signature_date": signature_date(model), "period_year": period_year(model), "tables_hash": tables_hash(model)}
     meta = {
         "id": report["id"],
+        "agency_key": report["agency_key"],
         "agency": report["agency"],
         "year": report["year"],
         "province": region["province"],
@@ -235,7 +246,8 @@ def report_document(report: dict, sources: list[str]) -> dict:
         "sector": sector,
         "meta": json.dumps(meta, ensure_ascii=False).encode("utf-8"),
         "labels": pack_labels(meta),
-        "numbers": pack_numbers({**meta, **figures}),
+        "numbers": pack_numbers({**meta, **figures, **flags}),
+        "paragraphs": pack_fingerprints(narrative(model)),
         "data": pack(report),
         "record": {"sources": sources},
     }

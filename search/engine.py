@@ -347,14 +347,22 @@ class Engine:
             stored = view.searcher.stored_fields(docnum)
         return Report.from_dict(unpack(stored["data"])), stored["record"]["sources"]
 
+    def view(self):
+        """The newest generation and a searcher of its own, until the ``with`` block
+        ends: for the readers in ``search/`` that work over a generation's columns."""
+        return self._view()
+
+    def result_set(self, view: _View, request: SearchRequest) -> np.ndarray:
+        """The documents of a result set (its query and filters), in index order."""
+        self.clean(request)
+        base, _ = self._base(view, parse_query(request.q), "year_desc")
+        return base[F.passes(view.facets, base, request.filters)]
+
     def metas(self, request: SearchRequest) -> list[dict]:
         """The facet values and headline numbers of every report in a result set
         (no stored text is read), for charts and summaries."""
-        self.clean(request)
-        parsed = parse_query(request.q)
         with self._view() as view:
-            base, _ = self._base(view, parsed, "year_desc")
-            final = base[F.passes(view.facets, base, request.filters)]
+            final = self.result_set(view, request)
             meta = view.meta() if len(final) else None
             return [json.loads(meta[d]) for d in final.tolist()]
 
