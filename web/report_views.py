@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from flask import Blueprint, abort, render_template, request, send_file, url_for
 
 from index.read import sniff
+from search.agency import report_agency
 from search.export import source_names
 from search.query import parse_query
 from web import engine
@@ -64,6 +65,7 @@ def show(report_id: str):
         sources=source_links(report_id, sources),
         rules=RULES,
         key_figures=report.key_figures(),
+        agency=report_agency(engine(), report_id),
     )
 
 
@@ -97,6 +99,9 @@ def show_json(report_id: str):
     if data.get("source"):  # the server's own path stays on the server
         data["source"]["path"] = source_names([data["source"]["path"]], engine().coverage()["source_root"])[0]
     data["links"] = {"html": url_for("report.show", report_id=report_id)}
+    found = report_agency(engine(), report_id)
+    if found:  # resolved over the whole index: the key, the previous report, the red flags
+        data.update(found.to_dict())
     return data
 
 
