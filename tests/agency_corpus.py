@@ -80,3 +80,47 @@ def write(folder: Path) -> dict[str, Path]:
         paths[name] = folder / f"{name}.txt"
         paths[name].write_text(text, encoding="utf-8")
     return paths
+
+
+# ------------------------------------------------------------------ a corpus for rankings
+
+RANK_PLAN = {  # department → year → (new requests, withheld, unavailable): ties, small n and a 0 denominator
+    "统计局": {2021: (10, 5, 0), 2022: (10, 5, 0)},
+    "审计局": {2022: (20, 10, 0)},  # the same share and n as 统计局: the key decides
+    "商务局": {2022: (1, 1, 0)},  # 1 of 1: only with min_n ≤ 1
+    "水利局": {2021: (30, 3, 6), 2023: (12, 0, 1)},
+    "林业局": {2023: (0, 0, 0)},  # no requests: no share
+    "体育局": {2021: (40, 10, 0), 2022: (40, 10, 0)},
+    "民政局": {2022: (8, 4, 0), 2023: (8, 4, 0)},  # the same share as 统计局, smaller n
+    "财政局": {2021: (3, 0, 3), 2022: (30, 0, 0), 2023: (5, 1, 1)},
+}
+ROW_FRAGMENTS = {"new_received": "本年新收", "disclosed": "（一）予以公开", "withheld": "保护第三方合法权益",
+                 "unavailable": "本机关不掌握", "total": "（七）总计"}  # fmt: skip
+
+
+def set_row(text: str, fragment: str, value: int) -> str:
+    """The section-3 row labelled ``fragment`` with ``value`` for 自然人 and 总计 (the others 0)."""
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("\t") and fragment in line)
+    cells = [i for i in range(at + 1, at + 12) if lines[i].strip().isdigit()][:7]
+    assert len(cells) == 7, fragment
+    for n, i in enumerate(cells):
+        lines[i] = f"\t{value if n in (0, 6) else 0}"
+    return "\n".join(lines)
+
+
+def write_rank_corpus(folder: Path) -> dict[Path, tuple[str, int]]:
+    """The 机关事务 sample as each department of RANK_PLAN, in each of its years, with
+    its planned numbers (the sums still hold).  path → (department, year)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    base = JIGUAN.read_text(encoding="utf-8")
+    out = {}
+    for dept, years in RANK_PLAN.items():
+        for year, (k, w, u) in years.items():
+            text = base.replace(JIGUAN_NAME, f"淄博市{dept}").replace(JIGUAN_SHORT, f"淄博市{dept}").replace("2023", str(year))
+            for row, value in (("new_received", k), ("disclosed", k - w - u), ("withheld", w), ("unavailable", u), ("total", k)):
+                text = set_row(text, ROW_FRAGMENTS[row], value)
+            path = folder / f"{dept}-{year}.txt"
+            path.write_text(text, encoding="utf-8")
+            out[path] = (dept, year)
+    return out
