@@ -15,6 +15,7 @@ The cross-year red flags compare a report with that one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -84,10 +85,20 @@ class Agencies:
     previous: np.ndarray  # (docs,) the previous report's document number, -1 for none
     flags: np.ndarray  # (docs, len(FLAGS)) bool
     copied: np.ndarray  # (docs,) share of paragraphs found in the previous report, NaN when not judged
-    docs_of: dict[str, np.ndarray] = field(repr=False, default_factory=dict)  # key → its reports, oldest first
+    order: np.ndarray  # reports with a key and a year, by agency, then year
+    starts: np.ndarray  # (len(keys) + 1,): agency i's reports are order[starts[i]:starts[i + 1]]
 
     def flags_of(self, doc: int) -> list[Flag]:
         return [f for f, on in zip(FLAGS, self.flags[doc]) if on]
+
+    @cached_property
+    def _code(self) -> dict[str, int]:
+        return {k: i for i, k in enumerate(self.keys)}
+
+    def docs_of(self, key: str) -> np.ndarray | None:
+        """The reports of a resolved agency, oldest first; None for an unknown key."""
+        i = self._code.get(key)
+        return None if i is None else self.order[self.starts[i] : self.starts[i + 1]]
 
 
 def agencies(columns: Columns) -> Agencies:
@@ -103,10 +114,14 @@ def _resolve(c: Columns) -> Agencies:
     k, a, y = key_codes[docs], name_codes[docs], year[docs]
     # A key is ambiguous when one year of it has two printed names.
     known = (k != NONE) & ~np.isnan(y)
-    triples = np.unique(np.column_stack([k[known], y[known].astype(np.int64), a[known]]), axis=0)
-    pairs, per_pair = np.unique(triples[:, :2], axis=0, return_counts=True)
+    kk, yy, aa = k[known].astype(np.int64), y[known].astype(np.int64), a[known].astype(np.int64) + 1
+    yy -= yy.min() if len(yy) else 0
+    span, names_n = (int(yy.max()) + 1 if len(yy) else 1), len(names) + 1
+    # (key, year, name) as one integer, then (key, year): two 1-d uniques (much cheaper than axis=0)
+    triples = np.unique((kk * span + yy) * names_n + aa)
+    pairs, per_pair = np.unique(triples // names_n, return_counts=True)
     ambiguous = np.zeros(len(key_values) + 1, dtype=bool)
-    ambiguous[pairs[per_pair > 1, 0]] = True
+    ambiguous[pairs[per_pair > 1] // span] = True
     # Resolved agency: the key, or (key, printed name) for an ambiguous key.
     width = len(names) + 1
     pair_id = np.where(k == NONE, -1, k.astype(np.int64) * width + np.where(ambiguous[k], a + 1, 0))
@@ -126,11 +141,7 @@ def _resolve(c: Columns) -> Agencies:
     if len(order) > 1:
         same = (codes[order[1:]] == codes[order[:-1]]) & (year[order[1:]] > year[order[:-1]])
         previous[order[1:][same]] = order[:-1][same]
-    docs_of = {}
-    if len(order):
-        bounds = np.flatnonzero(np.diff(codes[order])) + 1
-        for group in np.split(order, bounds):
-            docs_of[keys[codes[group[0]]]] = group
+    starts = np.searchsorted(codes[order], np.arange(len(keys) + 1))
     copied = _copied(c, previous)
     flags = np.zeros((c.size, len(FLAGS)), dtype=bool)
     has_prev = previous >= 0
@@ -145,7 +156,7 @@ def _resolve(c: Columns) -> Agencies:
         flags[:, FLAG_NAMES.index("period_year")] = c.number("period_year") == 1
         flags[:, FLAG_NAMES.index("inconsistent")] = c.number("consistent") == 0
     flags &= c.is_report[:, None]
-    return Agencies(keys, codes, previous, flags, copied, docs_of)
+    return Agencies(keys, codes, previous, flags, copied, order, starts)
 
 
 def _paragraphs_of(c: Columns, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -165,7 +176,7 @@ def _copied(c: Columns, previous: np.ndarray) -> np.ndarray:
     """Per document with a previous report: the share of its paragraphs whose
     fingerprint is among the previous report's (NaN otherwise, or when it has
     fewer than COPY_MIN_PARAGRAPHS).  All pairs in one vectorised pass: each
-    fingerprint is mixed with its pair's number, so one ``isin`` tests them all."""
+    fingerprint is mixed with its pair's number, so one search tests them all."""
     out = np.full(c.size, np.nan)
     docs = np.flatnonzero(previous >= 0)
     if not len(docs) or not len(c.paragraphs):
@@ -173,7 +184,15 @@ def _copied(c: Columns, previous: np.ndarray) -> np.ndarray:
     owner, mine = _paragraphs_of(c, docs)
     prev_owner, theirs = _paragraphs_of(c, previous[docs])
     with np.errstate(over="ignore"):
-        found = np.isin(mine ^ (owner.astype(np.uint64) * _MIX), theirs ^ (prev_owner.astype(np.uint64) * _MIX))
+        mine, theirs = mine ^ (owner.astype(np.uint64) * _MIX), np.sort(theirs ^ (prev_owner.astype(np.uint64) * _MIX))
+    if not len(theirs):
+        return out
+    # Membership by binary search, the queries sorted too (the search then walks
+    # the set in order): several times faster than np.isin's hashing here.
+    order = np.argsort(mine)
+    ordered = mine[order]
+    found = np.empty(len(mine), dtype=bool)
+    found[order] = theirs[np.minimum(np.searchsorted(theirs, ordered), len(theirs) - 1)] == ordered
     total = np.bincount(owner, minlength=len(docs))
     same = np.bincount(owner, weights=found, minlength=len(docs))
     judged = total >= COPY_MIN_PARAGRAPHS
@@ -332,8 +351,8 @@ def agency_history(engine, key: str) -> AgencyHistory | None:
     """Every report of the agency with this resolved key, as one table; None for an unknown key."""
     with engine.view() as view:
         ag = agencies(view.columns)
-        docs = ag.docs_of.get(key)
-        if docs is None:
+        docs = ag.docs_of(key)
+        if docs is None or not len(docs):
             return None
         stored = [view.searcher.stored_fields(int(d)) for d in docs]
         flags = {s["id"]: [f.name for f in ag.flags_of(int(d))] for s, d in zip(stored, docs)}

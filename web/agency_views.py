@@ -53,6 +53,8 @@ def value_text(value, kind: str) -> str:
 def change_text(change, kind: str) -> str:
     if change is None:
         return ""
+    if change == 0:
+        return "±0"
     if kind == "rate":
         return f"{change * 100:+.1f} 个百分点"
     return ("+" if change > 0 else "") + num(change)
