@@ -159,6 +159,12 @@ def _resolve(c: Columns) -> Agencies:
     return Agencies(keys, codes, previous, flags, copied, order, starts)
 
 
+def agency_keys(columns: Columns, docs: list[int]) -> list[str | None]:
+    """The resolved agency key of each of ``docs``."""
+    ag = agencies(columns)
+    return [ag.keys[c] if c != NONE else None for c in ag.codes[docs].tolist()] if docs else []
+
+
 def _paragraphs_of(c: Columns, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(position in ``docs`` of each fingerprint, the fingerprints) of ``docs``, one after another."""
     starts, ends = c.paragraph_bounds[docs], c.paragraph_bounds[docs + 1]

@@ -24,6 +24,7 @@ import numpy as np
 from index.build import open_index, unpack
 from index.model import Report
 from search import facets as F
+from search.agency import agency_keys
 from search.columns import NONE, Columns, SegmentCache
 from search.passages import PassageHit, best_passages, match_spans, snippet
 from search.query import ParsedQuery, compile_query, parse_query
@@ -64,6 +65,7 @@ class Hit:
     warnings: int
     failed_checks: int | None  # 勾稽关系 checks that do not hold
     score: float | None = None
+    agency_key: str | None = None  # the agency across years (search/agency.py), resolved over the whole index
 
 
 @dataclass
@@ -281,9 +283,10 @@ class Engine:
             if not page and len(final):
                 notes.append(f"第 {request.page} 页超出范围（共 {-(-len(final) // request.per_page)} 页）")
             stored = self._stored(view, [d for d, _ in page])
+            keys = agency_keys(view.columns, [d for d, _ in page])
         literals = parsed.literals()
         # Highlighting is the costly part of a big report: no searcher is held meanwhile.
-        hits = [_hit(meta, fields, score, literals) for (_, score), (meta, fields) in zip(page, stored)]
+        hits = [_hit(meta, fields, score, literals, key) for (_, score), (meta, fields), key in zip(page, stored, keys)]
         return SearchResult(request, parsed, len(final), hits, facet_list, notes)
 
     def _base(self, view: _View, parsed: ParsedQuery, sort: str) -> tuple[np.ndarray, np.ndarray | None]:
@@ -414,7 +417,7 @@ class Engine:
         return info
 
 
-def _hit(meta: dict, stored: dict, score: float | None, literals: list[str]) -> Hit:
+def _hit(meta: dict, stored: dict, score: float | None, literals: list[str], agency_key: str | None = None) -> Hit:
     report = Report.from_dict(unpack(stored["data"]), text_only=True)
     matches = match_spans(report, literals)
     return Hit(
@@ -433,4 +436,5 @@ def _hit(meta: dict, stored: dict, score: float | None, literals: list[str]) -> 
         warnings=meta["warnings"],
         failed_checks=meta.get("failed_checks"),  # None in an index written before the count was kept
         score=score,
+        agency_key=agency_key,
     )

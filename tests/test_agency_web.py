@@ -40,11 +40,15 @@ def test_every_hit_links_to_its_agency_page(site):
     page = soup(client.get("/?q=机关事务").data)
     links = page.select("li.hit a.agency-link")
     assert links and len(links) == len(page.select("li.hit"))
-    for a in links:
-        response = client.get(a["href"])
-        assert response.status_code == 302
-        rid = a["href"].rsplit("/", 1)[1]
-        assert unquote(response.location) == unquote(agency_url(engine, rid))
+    for hit, a in zip(page.select("li.hit"), links):
+        rid = hit.select_one("h2 a")["href"].split("?")[0].rsplit("/", 1)[1]
+        assert unquote(a["href"]) == unquote(agency_url(engine, rid))
+        assert client.get(a["href"]).status_code == 200
+    # the JSON hits carry the key; /agency/of/<id> leads to the same page
+    for hit in client.get("/search.json?q=机关事务").get_json()["hits"]:
+        assert hit["agency_key"] == report_agency(engine, hit["id"]).key
+        response = client.get(f"/agency/of/{hit['id']}")
+        assert response.status_code == 302 and unquote(response.location) == "/agency/" + hit["agency_key"]
 
 
 def test_agency_page_table(site):

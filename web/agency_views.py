@@ -22,6 +22,7 @@ from werkzeug.datastructures import MultiDict
 
 from search.agency import BY_FLAG, RATES, agency_history, display_name, report_agency
 from search.compare import TABLES, compare
+from search.export import _csv_value as csv_value  # one rule for every CSV the site writes
 from search.rank import DEFAULT, LIMIT_MAX, METRICS, rank
 from web import engine
 from web.charts import small_multiple
@@ -36,8 +37,9 @@ RANK_PARAMS = ("by", "min_n", "order", "limit")
 
 
 def _csv(rows: list[list], name: str) -> Response:
+    """A CSV twin: UTF-8 with a BOM, document text guarded against spreadsheet formulas (as the search CSV)."""
     out = io.StringIO()
-    csv.writer(out).writerows(rows)
+    csv.writer(out).writerows([[csv_value(v) for v in row] for row in rows])
     response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")  # BOM: Excel reads the Chinese
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f"attachment; filename={name}"
