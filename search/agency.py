@@ -107,56 +107,58 @@ def agencies(columns: Columns) -> Agencies:
 
 
 def _resolve(c: Columns) -> Agencies:
-    docs = c.reports
-    key_values, key_codes = c.label("agency_key")
-    names, name_codes = c.label("agency")
+    keys, codes = _resolved_keys(c)
     year = c.number("year")
-    k, a, y = key_codes[docs], name_codes[docs], year[docs]
-    # A key is ambiguous when one year of it has two printed names.
-    known = (k != NONE) & ~np.isnan(y)
-    kk, yy, aa = k[known].astype(np.int64), y[known].astype(np.int64), a[known].astype(np.int64) + 1
-    yy -= yy.min() if len(yy) else 0
-    span, names_n = (int(yy.max()) + 1 if len(yy) else 1), len(names) + 1
-    # (key, year, name) as one integer, then (key, year): two 1-d uniques (much cheaper than axis=0)
-    triples = np.unique((kk * span + yy) * names_n + aa)
-    pairs, per_pair = np.unique(triples // names_n, return_counts=True)
-    ambiguous = np.zeros(len(key_values) + 1, dtype=bool)
-    ambiguous[pairs[per_pair > 1] // span] = True
-    # Resolved agency: the key, or (key, printed name) for an ambiguous key.
-    width = len(names) + 1
-    pair_id = np.where(k == NONE, -1, k.astype(np.int64) * width + np.where(ambiguous[k], a + 1, 0))
-    distinct, inverse = np.unique(pair_id, return_inverse=True)
-    keys = []
-    for pid in distinct.tolist():
-        if pid < 0:
-            continue
-        key = key_values[pid // width]
-        keys.append(key if pid % width == 0 else f"{key}{SPLIT}{names[pid % width - 1]}")
-    offset = 1 if len(distinct) and distinct[0] < 0 else 0
-    codes = np.full(c.size, NONE, dtype=np.int64)
-    codes[docs] = inverse - offset  # the -1 pair (no key) becomes NONE
     previous = np.full(c.size, -1, dtype=np.int64)
-    with_key = docs[(codes[docs] != NONE) & ~np.isnan(year[docs])]
+    with_key = c.reports[(codes[c.reports] != NONE) & ~np.isnan(year[c.reports])]
     order = with_key[np.lexsort((with_key, year[with_key], codes[with_key]))]
     if len(order) > 1:
         same = (codes[order[1:]] == codes[order[:-1]]) & (year[order[1:]] > year[order[:-1]])
         previous[order[1:][same]] = order[:-1][same]
     starts = np.searchsorted(codes[order], np.arange(len(keys) + 1))
     copied = _copied(c, previous)
+    return Agencies(keys, codes, previous, _flags(c, previous, copied), copied, order, starts)
+
+
+def _resolved_keys(c: Columns) -> tuple[list[str], np.ndarray]:
+    """(distinct resolved keys, each document's code into them or NONE)."""
+    docs = c.reports
+    key_values, key_codes = c.label("agency_key")
+    names, name_codes = c.label("agency")
+    k, a, y = key_codes[docs].astype(np.int64), name_codes[docs].astype(np.int64) + 1, c.number("year")[docs]
+    # A key is ambiguous when one year of it has two printed names.  (key, year,
+    # name) as one integer, then (key, year): two 1-d uniques, far cheaper than axis=0.
+    known = (k != NONE) & ~np.isnan(y)
+    kk, yy, aa = k[known], y[known].astype(np.int64), a[known]
+    yy -= yy.min() if len(yy) else 0
+    span, width = (int(yy.max()) + 1 if len(yy) else 1), len(names) + 1
+    triples = np.unique((kk * span + yy) * width + aa)
+    pairs, per_pair = np.unique(triples // width, return_counts=True)
+    ambiguous = np.zeros(len(key_values) + 1, dtype=bool)  # the extra last slot answers k == NONE (-1)
+    ambiguous[pairs[per_pair > 1] // span] = True
+    # Resolved: the key, or (key, printed name) under an ambiguous key.
+    pair_id = np.where(k == NONE, -1, k * width + np.where(ambiguous[k], a, 0))
+    distinct, inverse = np.unique(pair_id, return_inverse=True)
+    keys = [key_values[p // width] if p % width == 0 else f"{key_values[p // width]}{SPLIT}{names[p % width - 1]}"
+            for p in distinct.tolist() if p >= 0]  # fmt: skip
+    codes = np.full(c.size, NONE, dtype=np.int64)
+    codes[docs] = inverse - (1 if len(distinct) and distinct[0] < 0 else 0)  # the -1 pair (no key) becomes NONE
+    return keys, codes
+
+
+def _flags(c: Columns, previous: np.ndarray, copied: np.ndarray) -> np.ndarray:
     flags = np.zeros((c.size, len(FLAGS)), dtype=bool)
     has_prev = previous >= 0
-    prev = np.where(has_prev, previous, 0)
     tables = c.number("tables_hash")
     figures = np.column_stack([c.number(n) for n in KEY_FIGURES]) if c.size else np.empty((0, len(KEY_FIGURES)))
     nonzero = (np.nan_to_num(figures) != 0).any(axis=1)
     with np.errstate(invalid="ignore"):
         flags[:, FLAG_NAMES.index("copied_text")] = copied >= COPY_THRESHOLD
-        flags[:, FLAG_NAMES.index("same_numbers")] = has_prev & ~np.isnan(tables) & (tables == tables[prev]) & nonzero
+        flags[:, FLAG_NAMES.index("same_numbers")] = has_prev & (tables == tables[np.where(has_prev, previous, 0)]) & nonzero  # NaN ≠ NaN
         flags[:, FLAG_NAMES.index("signature_date")] = c.number("signature_date") == 1
         flags[:, FLAG_NAMES.index("period_year")] = c.number("period_year") == 1
         flags[:, FLAG_NAMES.index("inconsistent")] = c.number("consistent") == 0
-    flags &= c.is_report[:, None]
-    return Agencies(keys, codes, previous, flags, copied, order, starts)
+    return flags & c.is_report[:, None]
 
 
 def agency_keys(columns: Columns, docs: list[int]) -> list[str | None]:
@@ -228,7 +230,7 @@ def figure_cell(report: Report, figure: str) -> str | None:
 @dataclass
 class YearCell:
     value: float | None
-    change: float | None = None  # from the previous year shown (None when either is unknown)
+    change: float | None = None  # from the agency's previous report, across a gap (None when either is unknown)
     passage: str | None = None  # where it was printed in that year's report
 
 
@@ -308,6 +310,7 @@ def history(reports: list[tuple[str, Report]], key: str, flags: dict[str, list[s
 def display_name(key: str) -> str:
     """The agency name part of a key, for a page title when nothing else is known."""
     return key.split(SPLIT, 1)[-1] if SPLIT in key else key.rsplit(SEP, 1)[-1]
+
 
 # ------------------------------------------------------------------ read through the engine
 

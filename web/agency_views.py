@@ -120,7 +120,7 @@ def show_csv(key: str):
         line = [row.label, row.name]
         for y in h.years:
             cell = row.cells.get(y)
-            line += ["" if cell is None or cell.value is None else cell.value, "" if cell is None or cell.change is None else cell.change]
+            line += [cell.value, cell.change] if cell else [None, None]
         rows.append(line)
     return _csv(rows, "agency.csv")
 
@@ -216,6 +216,5 @@ def rank_csv():
     ranking, *_ = _ranking()
     rows = [["名次", "机关", "agency_key", "省", "市", "县区", ranking.metric.label, f"n（{ranking.metric.n_label}）", "报告数", "分子", "分母"]]
     for r in ranking.rows:
-        rows.append([r.rank, r.agency or "", r.agency_key, r.province or "", r.city or "", r.county or "", r.value, r.n, r.reports,
-                     "" if r.numerator is None else r.numerator, "" if r.denominator is None else r.denominator])  # fmt: skip
+        rows.append([r.rank, r.agency, r.agency_key, r.province, r.city, r.county, r.value, r.n, r.reports, r.numerator, r.denominator])
     return _csv(rows, f"rank-{ranking.metric.name}.csv")
