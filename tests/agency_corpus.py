@@ -44,6 +44,18 @@ WHAT = {
 }
 
 
+def indexed(folder: Path, make=None):
+    """``make(folder / "reports")`` (default: :func:`write`) indexed into ``folder / "index"``:
+    (an Engine on it, what ``make`` returned)."""
+    from index.build import build_index
+    from search.engine import Engine
+
+    files = (make or write)(folder / "reports")
+    summary = build_index([folder / "reports"], folder / "index")
+    assert not summary.failed and summary.reports == len(files)
+    return Engine(folder / "index"), files
+
+
 def rewritten(text: str) -> str:
     """Every narrative paragraph (as the parser finds them) with REWRITE put before it,
     but the agency's name (the signature line; the title's first line is the same text)."""

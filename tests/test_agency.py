@@ -4,24 +4,19 @@ controlled corpus built from the samples (tests/agency_corpus.py)."""
 from __future__ import annotations
 
 import pytest
-from agency_corpus import CHANGED_CELLS, JIGUAN_NAME, JIGUAN_SHORT, write
+from agency_corpus import JIGUAN_NAME, JIGUAN_SHORT, indexed
 
 from index.agency import agency_key, normal_name
-from index.build import build_index
 from index.flags import period_year, signature_date
 from index.model import Region, Report
 from index.parse import parse_file
 from search.agency import FLAG_NAMES, agencies, agency_history, figure_cell, report_agency
-from search.engine import Engine, SearchRequest
+from search.engine import SearchRequest
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("agency")
-    paths = write(folder / "reports")
-    summary = build_index([folder / "reports"], folder / "index")
-    assert not summary.failed and summary.reports == len(paths)
-    engine = Engine(folder / "index")
+    engine, paths = indexed(tmp_path_factory.mktemp("agency"))
     ids = {h.sources[0].rsplit("/", 1)[-1].removesuffix(".txt"): h.id for h in engine.search(SearchRequest(per_page=100)).hits}
     assert set(ids) == set(paths)
     yield engine, ids, {name: parse_file(p) for name, p in paths.items()}

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from agency_corpus import RANK_PLAN, write_rank_corpus
+from agency_corpus import RANK_PLAN, indexed, write_rank_corpus
 
 from index.agency import agency_key
-from index.build import build_index
 from index.parse import parse_file
 from search.agency import RATES
-from search.engine import Engine, SearchRequest
+from search.engine import SearchRequest
 from search.rank import METRICS, rank
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("rank")
-    files = write_rank_corpus(folder / "reports")
-    summary = build_index([folder / "reports"], folder / "index")
-    assert not summary.failed and summary.reports == len(files)
-    engine = Engine(folder / "index")
+    engine, files = indexed(tmp_path_factory.mktemp("rank"), write_rank_corpus)
     yield engine, [parse_file(p) for p in files]
     engine.close()
 
