@@ -4,6 +4,7 @@ year, to a changed cell in the report (headless Chromium, as in test_e2e.py)."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from agency_corpus import write
@@ -55,3 +56,27 @@ def test_hit_to_agency_to_compare_to_changed_cell(page, server):  # noqa: F811
     expect(page.locator(".kicker")).to_contain_text("2023")
     assert page.evaluate("document.activeElement.id || location.hash") in (passage, f"#{passage}")
     page.screenshot(path=ARTIFACTS / "e2e-changed-cell.png")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_axe_finds_no_serious_violations(browser, server, width):  # noqa: F811
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    axe = Axe()
+    try:
+        page.goto(server.url + "/?q=机关事务&year=2023")
+        page.get_by_role("link", name="本机关历年报告").first.click()
+        page.wait_for_url(re.compile(r"/agency/"))
+        agency = page.url
+        compare = server.url + page.locator("a.compare-link").last.get_attribute("href")
+        for url in (agency, compare, server.url + "/rank?min_n=0", server.url + "/rank?by=penalty&year=2023"):
+            page.goto(url)
+            found = axe.run(page).response["violations"]
+            bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in found if v["impact"] in ("serious", "critical")]
+            assert not bad, (url, bad)
+            if width == 390:
+                page.screenshot(path=ARTIFACTS / f"e2e-narrow-{urlsplit(url).path.strip('/').split('/')[0]}.png", full_page=True)
+    finally:
+        context.close()
