@@ -164,3 +164,40 @@ def test_cross_flags_are_cached_per_generation(corpus):
     engine, _, _ = corpus
     with engine.view() as view:
         assert agencies(view.columns) is agencies(view.columns)
+
+
+def test_an_index_with_fewer_numbers_reads_its_meta(tmp_path, engine):
+    """An index written before the flag columns were added to ``numbers`` (a narrower
+    column) is read from ``meta``: same answers, the one-report flags unknown."""
+    from conftest import SAMPLES
+    from whoosh import columns as whoosh_columns
+    from whoosh import index as whoosh_index
+    from whoosh.fields import COLUMN
+
+    from index.build import INDEX_NAME, analysis, report_document, report_id
+    from index.schema import NUMBERS, make_schema
+
+    old_width = NUMBERS.index("signature_date")
+    schema = make_schema(analysis())
+    schema.remove("numbers")
+    schema.add("numbers", COLUMN(whoosh_columns.FixedBytesColumn(8 * old_width)))
+    ix = whoosh_index.create_in(tmp_path, schema, INDEX_NAME)
+    writer = ix.writer()
+    for path in SAMPLES:
+        report = parse_file(path)
+        data = report.to_dict()
+        data["id"] = report_id(report, path.name)
+        doc = report_document(data, [str(path)])
+        doc["numbers"] = doc["numbers"][: 8 * old_width]
+        writer.add_document(**doc)
+    writer.commit()
+    from search.engine import Engine
+
+    old = Engine(tmp_path)
+    try:
+        a, b = (e.search(SearchRequest(sort="year_desc", per_page=100)) for e in (old, engine))
+        assert a.total == b.total == len(SAMPLES) and [h.agency for h in a.hits] == [h.agency for h in b.hits]
+        assert [f.values for f in a.facets] == [f.values for f in b.facets]
+        assert [h.figures for h in a.hits] == [h.figures for h in b.hits]
+    finally:
+        old.close()
