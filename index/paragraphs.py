@@ -4,8 +4,8 @@ Two reports are compared paragraph by paragraph (``search/compare.py``) and a
 report that is mostly last year's text is flagged (``search/agency.py``); both
 read the paragraphs through here, so "the same paragraph" means one thing:
 
-- :func:`normal`: the printed paragraph without spaces and line breaks (a PDF
-  breaks lines anywhere, an HTML page indents);
+- :func:`normal`: the paragraph of the normalised text (``Report.text``)
+  without spaces and line breaks (a PDF breaks lines anywhere, an HTML page indents);
 - :func:`shape`: :func:`normal` with every run of digits as ``#``, so
   "发布信息75条" and "发布信息80条" are the same sentence with its numbers changed.
 

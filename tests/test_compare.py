@@ -91,3 +91,16 @@ def test_the_work_is_bounded(monkeypatch):
 
 def test_no_paragraphs():
     assert C.Comparison([], []).summary() == "没有可比较的段落。"
+
+
+def test_cells_of_one_template_only_are_changed_from_or_to_nothing():
+    from conftest import SAMPLES_DIR
+
+    old, new = parse_file(SAMPLES_DIR / "zibo-linzi-yingji-2020.txt"), parse_file(JIGUAN)  # 2019 and 2021 templates
+    c = C.compare(old, new)
+    only_old = {d.path for d in c.cells if not d.in_b}
+    only_new = {d.path for d in c.cells if not d.in_a}
+    assert only_old == set(old.figures()) - set(new.figures()) and only_old
+    assert only_new == set(new.figures()) - set(old.figures()) and only_new
+    assert all(d.changed for d in c.cells if d.path in only_old | only_new)
+    assert "proactive.licensing.previous_count" in only_old and "proactive.regulations.issued" in only_new
