@@ -235,6 +235,7 @@ def report_document(report: dict, sources: list[str]) -> dict:
         "warnings": len(report["warnings"]),
         "failed_checks": sum(1 for c in report["checks"] if not c["ok"]),
         "figures": figures,
+        **flags,  # so that numbers read back from meta (an index without the column) have them too
     }
     doc = {
         "kind": "report",

@@ -44,6 +44,20 @@ WHAT = {
 }
 
 
+def brute_agency_values(report, facet: str) -> set[str]:
+    """A report's values of the ``agency_key`` and ``flag`` facets, from the parsed
+    model, for corpora where no two reports share an agency (so no key is split,
+    and no report has a previous one to be compared with)."""
+    from index.agency import agency_key
+    from index.flags import period_year, signature_date
+
+    if facet == "agency_key":
+        key = agency_key(report.agency, report.region)
+        return {key} if key else set()
+    one_report = {"signature_date": signature_date(report), "period_year": period_year(report), "inconsistent": int(not report.consistent)}
+    return {name for name, raised in one_report.items() if raised}
+
+
 def indexed(folder: Path, make=None):
     """``make(folder / "reports")`` (default: :func:`write`) indexed into ``folder / "index"``:
     (an Engine on it, what ``make`` returned)."""

@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 import pytest
+from agency_corpus import brute_agency_values
 from conftest import SAMPLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -102,6 +103,8 @@ def brute_values(report, facet: str) -> set[str]:
         return {"yes" if report.consistent else "no"}
     if facet in ("new_received", "withheld", "licensing", "penalty"):
         return {bucket(k[facet])}
+    if facet in ("agency_key", "flag"):
+        return brute_agency_values(report, facet)
     raise KeyError(facet)
 
 
