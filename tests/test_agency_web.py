@@ -151,3 +151,14 @@ def test_no_markup_from_a_document(site):
     for url in (agency_url(engine, hostile.id), f"/compare?a={hostile.id}&b={ids['jiguan-2023']}", "/rank?by=penalty&min_n=0"):
         body = client.get(url).get_data(as_text=True)
         assert SCRIPT not in body, url
+
+
+def test_compare_folds_runs_of_identical_paragraphs(site):
+    client, _, ids, _ = site
+    a = ids["jiguan-2023"]
+    page = soup(client.get(f"/compare?a={a}&b={a}").data)  # a report against itself: one run of same
+    (run,) = page.select("li.same-run")
+    n = len(run.select("li.para.same"))
+    assert n >= 3 and f"{n} 段相同" in run.select_one("summary").get_text()
+    page = soup(client.get(f"/compare?a={ids['jiguan-2022']}&b={a}").data)  # every paragraph rewritten
+    assert not page.select("li.same-run") and len(page.select("li.para.changed")) > 5

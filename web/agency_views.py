@@ -140,12 +140,27 @@ def _is_previous_year(a, b) -> bool:
     return bool(a.year and b.year and a.year == b.year - 1)
 
 
+SAME_RUN = 3  # this many identical paragraphs in a row are folded, so the changes stand out
+
+
+def _runs(paragraphs: list) -> list[tuple[bool, list]]:
+    """The paragraphs in runs: (folded, paragraphs), a run of SAME_RUN or more identical ones folded."""
+    out: list[tuple[bool, list]] = []
+    for p in paragraphs:
+        same = p.status == "same"
+        if out and out[-1][1][-1].status == "same" and same:
+            out[-1][1].append(p)
+        else:
+            out.append((False, [p]))
+    return [(len(ps) >= SAME_RUN and ps[0].status == "same", ps) for _, ps in out]
+
+
 @bp.route("/compare")
 def compare_page():
     a_id, a, b_id, b, c = _comparison()
     tables = {name: [d for d in c.cells if d.table == name] for name in TABLES}
     return render_template("compare.html", a_id=a_id, a=a, b_id=b_id, b=b, c=c, tables=tables, titles=TABLES,
-                           summary=c.summary(_is_previous_year(a, b)))  # fmt: skip
+                           runs=_runs(c.paragraphs), summary=c.summary(_is_previous_year(a, b)))  # fmt: skip
 
 
 @bp.route("/compare.json")
