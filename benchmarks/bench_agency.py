@@ -4,8 +4,8 @@
 
 What is timed is what a new index generation costs the search layer: resolving
 every report's agency, its previous report and the cross-year red flags
-(``search.agency.agencies``), and then one ranking over every report
-(``search.rank.values``).  The columns are synthetic (same shapes as
+(``search.agency.agencies``), and then one ranking of every agency over
+every report (``search.rank.rank``, the engine replaced by the columns).  The columns are synthetic (same shapes as
 ``search/columns.py`` builds: one agency per four reports, four years each,
 20 paragraph fingerprints per report, half of them kept from the year before),
 so the figure is the numpy work alone, without reading an index.  The baseline
@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import time
+from contextlib import contextmanager
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -24,7 +26,7 @@ from index.schema import LABELS, NUMBERS
 from search import facets as F
 from search.agency import agencies
 from search.columns import Columns, _Segment
-from search.rank import METRICS, values
+from search.rank import rank
 
 PARAGRAPHS = 20
 
@@ -53,6 +55,20 @@ def synthetic(n: int, seed: int = 0) -> Columns:
     return Columns([_Segment(tuple(values_), codes, numbers, np.arange(n, dtype=np.int64), paragraphs, ends)], n)
 
 
+class _Columns:
+    """What ``rank`` needs of an engine, over given columns: every report is the result set."""
+
+    def __init__(self, columns: Columns) -> None:
+        self.columns = columns
+
+    @contextmanager
+    def view(self):
+        yield SimpleNamespace(columns=self.columns)
+
+    def result_set(self, view, request):
+        return view.columns.reports
+
+
 def best(fn, repeat: int = 3) -> float:
     times = []
     for _ in range(repeat):
@@ -73,7 +89,7 @@ def main() -> None:
         it = iter(cols)
         resolve = best(lambda: agencies(next(it)))  # a fresh Columns each time: nothing cached
         c = cols[0]
-        ranking = best(lambda: values(c, c.reports, METRICS["withheld_share"]))
+        ranking = best(lambda: rank(_Columns(c), None, "withheld_share", min_n=0, limit=100))
         facets = best(lambda: [s.column(c) for s in others])
         print(f"{n:>8} {resolve * 1000:>12.1f} ms {resolve / n * 1e6:>8.2f} µs {ranking * 1000:>8.1f} ms {facets * 1000:>10.1f} ms {resolve / facets:>6.2f}")
 

@@ -134,6 +134,26 @@ def values(c: Columns, docs: np.ndarray, metric: Metric) -> tuple[np.ndarray, np
     return value, count, num, den, reports
 
 
+def _key_rank(c: Columns) -> np.ndarray:
+    """Each resolved key's position in string order (once per generation)."""
+    keys = agencies(c).keys
+    out = np.empty(len(keys), dtype=np.int64)
+    out[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
+    return out
+
+
+def _latest(c: Columns, docs: np.ndarray) -> np.ndarray:
+    """Per agency code: its latest report among ``docs`` (the one that names it), -1 for none."""
+    ag = agencies(c)
+    docs = docs[ag.codes[docs] != NONE]
+    out = np.full(len(ag.keys), -1, dtype=np.int64)
+    ordered = docs[np.lexsort((docs, np.nan_to_num(c.number("year")[docs], nan=-1), ag.codes[docs]))]
+    codes = ag.codes[ordered]
+    last = np.r_[codes[1:] != codes[:-1], True] if len(codes) else np.empty(0, dtype=bool)
+    out[codes[last]] = ordered[last]
+    return out
+
+
 def rank(engine, request, by: str = DEFAULT, *, min_n: float | None = None, ascending: bool = False, limit: int = 100) -> Ranking:
     """The agencies of ``request``'s result set ranked by metric ``by`` (a key of METRICS)."""
     metric = METRICS[by]
@@ -146,16 +166,10 @@ def rank(engine, request, by: str = DEFAULT, *, min_n: float | None = None, asce
         present = reports > 0
         valued = present & ~np.isnan(value)
         kept = np.flatnonzero(valued & (n >= min_n))
-        keys = np.array(ag.keys, dtype=object)
-        key_rank = np.argsort(np.argsort(keys, kind="stable"), kind="stable") if len(keys) else np.empty(0, dtype=np.int64)
+        key_rank = c.derived("agency_key_rank", _key_rank)
         signed = value[kept] if ascending else -value[kept]
         order = kept[np.lexsort((key_rank[kept], -n[kept], signed))]
-        # The latest report of each agency in the set names it.
-        year = np.nan_to_num(c.number("year")[docs], nan=-1)
-        in_set = docs[ag.codes[docs] != NONE]
-        latest = {}
-        for d in in_set[np.lexsort((in_set, year[ag.codes[docs] != NONE]))].tolist():
-            latest[ag.codes[d]] = d
+        latest = _latest(c, docs)
         labels = {name: c.label(name) for name in ("agency", "province", "city", "county")}
 
         def label(name: str, doc: int) -> str | None:
