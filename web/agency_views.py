@@ -22,6 +22,7 @@ from werkzeug.datastructures import MultiDict
 
 from search.agency import BY_FLAG, RATES, agency_history, display_name, report_agency
 from search.compare import TABLES, compare
+from search.engine import SearchRequest
 from search.export import _csv_value as csv_value  # one rule for every CSV the site writes
 from search.rank import DEFAULT, LIMIT_MAX, METRICS, rank
 from web import engine
@@ -214,7 +215,8 @@ def _ranking():
 @bp.route("/rank")
 def rank_page():
     ranking, req, links, notes = _ranking()
-    facets = engine().search(type(req)(q=req.q, filters=dict(req.filters), within=dict(req.within), per_page=1)).facets
+    # the facet panel's counts: the same result set searched for one hit
+    facets = engine().search(SearchRequest(q=req.q, filters=dict(req.filters), within=dict(req.within), per_page=1)).facets
     return render_template("rank.html", ranking=ranking, req=req, links=links, notes=notes, facets=facets,
                            chips=links.chips(), metrics=METRICS, value_text=value_text)  # fmt: skip
 
