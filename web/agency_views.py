@@ -2,7 +2,7 @@
 
 - ``/agency/<key>`` (``.json``, ``.csv``): every year of one agency, years as
   columns, headline figures and rates as rows; ``/agency/of/<report id>``
-  leads there from a hit or a report page.
+  leads there from a report id.
 - ``/compare?a=<id>&b=<id>`` (``.json``): tables 二/三/四 cell by cell, the
   narrative paragraph by paragraph.
 - ``/rank`` (``.json``, ``.csv``): agencies ranked by a figure or rate, over
@@ -75,7 +75,8 @@ def _history(key: str):
 
 @bp.route("/agency/of/<report_id>")
 def of_report(report_id: str):
-    """The agency page of a report's agency (hits link here: the key is resolved per index generation)."""
+    """The agency page of a report's agency, for a link that has only the report's
+    id (a bookmark, an export row): its key is resolved in the current index generation."""
     found = report_agency(engine(), report_id)
     if found is None or found.key is None:
         abort(404, "这份报告没有可识别的机关名称，无法列出它的历年报告。")
@@ -104,7 +105,7 @@ def show_json(key: str):
     h = _history(key)
     data = h.to_dict()
     data["links"] = {"html": url_for("agency.show", key=key), "csv": url_for("agency.show_csv", key=key)}
-    for year, r in data["reports"].items():
+    for r in data["reports"].values():
         r["url"] = url_for("report.show", report_id=r["report_id"])
     return data
 
