@@ -157,8 +157,13 @@ def _words(x: str, y: str) -> tuple[list[Piece], list[Piece]]:
 
 
 def _similar(x: str, y: str) -> bool:
+    """Alike enough to be one paragraph changed.  ``quick_ratio`` only bounds the
+    real ratio (two unrelated paragraphs share most common characters), so the
+    real one decides, but for paragraphs too long for it to be cheap."""
     matcher = difflib.SequenceMatcher(None, x, y, autojunk=False)
-    return matcher.real_quick_ratio() >= SIMILAR and matcher.quick_ratio() >= SIMILAR
+    if matcher.real_quick_ratio() < SIMILAR or matcher.quick_ratio() < SIMILAR:
+        return False
+    return max(len(x), len(y)) > MAX_TOKENS or matcher.ratio() >= SIMILAR
 
 
 def compare_paragraphs(pa: list[str], pb: list[str]) -> list[ParagraphDiff]:

@@ -104,3 +104,9 @@ def test_cells_of_one_template_only_are_changed_from_or_to_nothing():
     assert only_new == set(new.figures()) - set(old.figures()) and only_new
     assert all(d.changed for d in c.cells if d.path in only_old | only_new)
     assert "proactive.licensing.previous_count" in only_old and "proactive.regulations.issued" in only_new
+
+
+def test_unrelated_paragraphs_of_common_characters_are_removed_and_new():
+    old = ["本机关认真贯彻落实政府信息公开条例，做好主动公开工作。"]
+    new = ["公开工作做好条例落实，本机关政府信息认真贯彻主动。"]  # the same characters, another order
+    assert [p.status for p in C.compare_paragraphs(old, new)] == ["removed", "new"]
