@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,6 +25,9 @@ from index.build import unpack
 from index.model import Report
 from index.template import KEY_FIGURES
 from search.columns import NONE, Columns
+
+if TYPE_CHECKING:  # the engine imports this module
+    from search.engine import Engine
 
 SPLIT = "｜"  # key｜printed name, for the agencies of a key the data says are several
 
@@ -338,7 +342,7 @@ def _id(view, doc: int) -> str:
     return view.searcher.stored_fields(doc)["id"]
 
 
-def report_agency(engine, report_id: str) -> ReportAgency | None:
+def report_agency(engine: Engine, report_id: str) -> ReportAgency | None:
     with engine.view() as view:
         doc = view.searcher.document_number(id=report_id, kind="report")
         if doc is None:
@@ -356,7 +360,7 @@ def report_agency(engine, report_id: str) -> ReportAgency | None:
         )
 
 
-def agency_history(engine, key: str) -> AgencyHistory | None:
+def agency_history(engine: Engine, key: str) -> AgencyHistory | None:
     """Every report of the agency with this resolved key, as one table; None for an unknown key."""
     with engine.view() as view:
         ag = agencies(view.columns)

@@ -25,12 +25,16 @@ order: the same data always gives the same list.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index.template import KEY_FIGURES
 from search.agency import RATES, agencies
 from search.columns import NONE, Columns
+
+if TYPE_CHECKING:
+    from search.engine import Engine, SearchRequest
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,7 @@ def _latest(c: Columns, docs: np.ndarray) -> np.ndarray:
     return out
 
 
-def rank(engine, request, by: str = DEFAULT, *, min_n: float | None = None, ascending: bool = False, limit: int = 100) -> Ranking:
+def rank(engine: Engine, request: SearchRequest, by: str = DEFAULT, *, min_n: float | None = None, ascending: bool = False, limit: int = 100) -> Ranking:
     """The agencies of ``request``'s result set ranked by metric ``by`` (a key of METRICS)."""
     metric = METRICS[by]
     min_n = metric.min_n if min_n is None else min_n
