@@ -57,9 +57,12 @@ from whoosh.query import Or, Term
 
 from index import segments as seg
 from index import storage
+from index.agency import agency_key
 from index.analysis import Analysis, fold
 from index.errors import ReportError
+from index.flags import period_year, signature_date, tables_hash
 from index.model import Report
+from index.paragraphs import narrative, pack_fingerprints
 from index.parse import parse_file
 from index.read import find_files, read_bytes
 from index.region import load_table
@@ -69,7 +72,9 @@ from index.sector import sector_of
 INDEX_NAME = "reports"
 LOCK_FILE = "indexer.lock"
 # Bump when parsing changes what a file yields: every file is then parsed again.
-PARSER_VERSION = 5  # 5: reports printed in traditional characters are simplified before parsing
+# 5: reports printed in traditional characters are simplified before parsing; agency
+# key, red flags and paragraph fingerprints stored.
+PARSER_VERSION = 5
 # Bump when what the indexer stores for a file changes (same effect, separate reason).
 # 3: each record has its report's fingerprint (versions); text folded traditional →
 # simplified; city/county labels are place paths.
@@ -124,10 +129,14 @@ def load_records(ix) -> dict[str, dict]:
 
     An index written before the ``source_record`` column (RECORD_LAYOUT 1) kept
     them as stored fields: it gets the column, and its records are read the old,
-    slow way this once (they are all out of date anyway)."""
-    if "source_record" not in ix.schema:
+    slow way this once (they are all out of date anyway).  Any column added
+    since (``paragraphs``) is added the same way; the parser version bump
+    that came with it fills it."""
+    missing = [name for name in ("source_record", "paragraphs") if name not in ix.schema]
+    if missing:
         writer = ix.writer()
-        writer.add_field("source_record", make_schema()["source_record"])
+        for name in missing:
+            writer.add_field(name, make_schema()[name])
         writer.commit(merge=False)
         ix = ix.refresh()
     out: dict[str, dict] = {}
@@ -226,19 +235,23 @@ def indexer_lock(index_dir: Path) -> Iterator[None]:
 
 
 def report_document(report: dict, sources: list[str], versions: list[tuple[list[str], dict]] = ()) -> dict:
-    """The Whoosh document of one report (``report`` is ``Report.to_stored()``).
+    """The Whoosh document of one report (``report`` is ``Report.to_stored()``);
+    its stored data gains the ``agency_key``.
 
     ``versions``: when the report's files differ, each version's files and
     report, ``report``'s own first.  It stays one document (one hit, counted
     once in totals and facets) with ``report``'s numbers; its text fields hold
     every version's text, so a word printed in one version only finds it."""
-    # Without the text: from_dict would re-normalise it only to map offsets, which key figures do not need.
-    model = Report.from_dict({**report, "original": "", "text": ""})
+    # Without the printed text and its offset map, which nothing here needs.
+    model = Report.from_dict({**report, "original": "", "offsets": None})
     region = report["region"]
     sector = sector_of(report["agency"])
     figures = model.key_figures()
+    report = {**report, "agency_key": agency_key(report["agency"], region)}
+    flags = {"signature_date": signature_date(model), "period_year": period_year(model), "tables_hash": tables_hash(model)}
     meta = {
         "id": report["id"],
+        "agency_key": report["agency_key"],
         "agency": report["agency"],
         "year": report["year"],
         "province": region["province"],
@@ -252,6 +265,7 @@ def report_document(report: dict, sources: list[str], versions: list[tuple[list[
         "failed_checks": sum(1 for c in report["checks"] if not c["ok"]),
         "versions": max(1, len(versions)),
         "figures": figures,
+        **flags,  # so that numbers read back from meta (an index without the column) have them too
     }
     if len(versions) > 1:
         report = {**report, "versions": [{"sources": files, "report": None if n == 0 else other} for n, (files, other) in enumerate(versions)]}
@@ -267,7 +281,8 @@ def report_document(report: dict, sources: list[str], versions: list[tuple[list[
         "sector": sector,
         "meta": json.dumps(meta, ensure_ascii=False).encode("utf-8"),
         "labels": pack_labels(meta),
-        "numbers": pack_numbers({**meta, **figures}),
+        "numbers": pack_numbers({**meta, **figures, **flags}),
+        "paragraphs": pack_fingerprints(narrative(model)),
         "data": pack(report),
         "record": {"sources": sources},
     }

@@ -268,7 +268,7 @@ class Report:
         passages, and much cheaper for a page of search hits.
         """
         original = data.get("original", "")
-        if "offsets" in data:  # as :meth:`to_stored` keeps them
+        if data.get("offsets"):  # as :meth:`to_stored` keeps them
             offsets = OffsetMap.from_list(data["offsets"])
         else:
             offsets = normalize(original)[1] if original else None

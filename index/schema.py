@@ -12,6 +12,8 @@ One index holds two kinds of documents (``kind``):
   (:data:`NUMBERS` as little-endian float64, NaN where not printed).
   ``meta`` (JSON) has what a hit shows, read for the hits of one page;
   ``data`` is the whole parsed report, read only for the hits shown.
+  ``paragraphs`` holds one fingerprint per narrative paragraph, for comparing
+  an agency's years without reading their text.
 - ``source``: one per file, the indexer's memory of what it has read (bytes
   hash, size, mtime, which report it became, or why it failed), in the
   ``source_record`` column: a column, because the indexer reads every one of
@@ -39,11 +41,12 @@ FACET_FIELDS = ("year", "province", "city", "county", "agency", "sector", "templ
 # The ``labels`` column: these strings joined by LABEL_SEP ("" when unknown).
 # City and county are place paths (``index.region.place_path``: 福建省/福州市/鼓楼区),
 # so two counties of one name in two cities are two facet values.
-LABELS = ("agency", "province", "city", "county", "sector", "template")
+LABELS = ("agency", "province", "city", "county", "sector", "template", "agency_key")
 LABEL_SEP = "\x1f"  # ASCII unit separator: never in a printed name
-# The ``numbers`` column: year, consistent (1/0), then the headline figures,
-# then how many versions (differing files) the report has.
-NUMBERS = ("year", "consistent", *KEY_FIGURES, "versions")
+# The ``numbers`` column: year, consistent (1/0), the headline figures, how many
+# versions (differing files) the report has, then the one-report red flags (1/0,
+# index/flags.py) and the hash of every table value.
+NUMBERS = ("year", "consistent", *KEY_FIGURES, "versions", "signature_date", "period_year", "tables_hash")
 NUMBERS_DTYPE = "<f8"
 _NUMBERS = struct.Struct(f"<{len(NUMBERS)}d")
 
@@ -73,6 +76,7 @@ def make_schema(analysis: Analysis | None = None) -> Schema:
         "data": STORED(),
         "record": STORED(),
         "source_record": COLUMN(columns.VarBytesColumn()),
+        "paragraphs": COLUMN(columns.VarBytesColumn()),  # 8-byte fingerprints (index/paragraphs.py)
     }
     for name in TEXT_FIELDS:
         fields[name] = TEXT(analyzer=bigram, phrase=True, field_boost=3.0 if name == "agency" else 1.0)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from whoosh.reading import TermNotFound
 
+from index.paragraphs import FINGERPRINT_DTYPE
 from index.schema import LABEL_SEP, LABELS, NUMBERS, NUMBERS_DTYPE, pack_labels, pack_numbers
 
 NONE = -1  # code of "no value" in a label array
@@ -29,6 +30,8 @@ class _Segment:
     codes: np.ndarray  # (len(LABELS), docs) int32 into ``values``, NONE for ""
     numbers: np.ndarray  # (docs, len(NUMBERS)) float64, NaN = not printed
     reports: np.ndarray  # live (not deleted) report documents, segment-local numbers
+    paragraphs: np.ndarray  # every document's paragraph fingerprints, one after another (uint64)
+    paragraph_ends: np.ndarray  # (docs,) int64: document d's are paragraphs[ends[d-1]:ends[d]]
 
 
 def _blobs(leaf, n: int) -> tuple[list[bytes], bytes]:
@@ -36,8 +39,9 @@ def _blobs(leaf, n: int) -> tuple[list[bytes], bytes]:
     if "labels" in leaf.schema and "numbers" in leaf.schema:
         labels = list(leaf.column_reader("labels", translate=False)) if leaf.has_column("labels") else [b""] * n
         numbers = b"".join(leaf.column_reader("numbers", translate=False)) if leaf.has_column("numbers") else b""
-        return labels, numbers
-    # An index written before these columns existed: derive them from ``meta``.
+        if len(numbers) in (0, n * 8 * len(NUMBERS)):
+            return labels, numbers
+    # An index written before these columns existed (or with fewer NUMBERS): derive them from ``meta``.
     metas = [json.loads(m) if m else None for m in leaf.column_reader("meta", translate=False)] if leaf.has_column("meta") else [None] * n
     empty = pack_numbers({})
     return ([pack_labels(m) if m else b"" for m in metas],
@@ -63,7 +67,10 @@ def _read_segment(leaf) -> _Segment:
         reports = np.fromiter(leaf.postings("kind", "report").all_ids(), dtype=np.int64)
     except TermNotFound:  # a segment of source records only
         reports = np.empty(0, dtype=np.int64)
-    return _Segment(tuple(tuple(t) for t in tables), codes, numbers, reports)
+    blobs = list(leaf.column_reader("paragraphs", translate=False)) if "paragraphs" in leaf.schema and leaf.has_column("paragraphs") else []
+    paragraphs = np.frombuffer(b"".join(blobs), dtype=FINGERPRINT_DTYPE)
+    ends = np.cumsum([len(b) // 8 for b in blobs], dtype=np.int64) if blobs else np.zeros(n, dtype=np.int64)
+    return _Segment(tuple(tuple(t) for t in tables), codes, numbers, reports, paragraphs, ends)
 
 
 class Columns:
@@ -76,6 +83,10 @@ class Columns:
         self.reports = np.concatenate([s.reports + o for s, o in zip(segments, offsets)]) if segments else np.empty(0, dtype=np.int64)
         self.is_report = np.zeros(size, dtype=bool)
         self.is_report[self.reports] = True
+        self.paragraphs = np.concatenate([s.paragraphs for s in segments]) if segments else np.empty(0, dtype=FINGERPRINT_DTYPE)
+        starts = np.cumsum([0] + [len(s.paragraphs) for s in segments])
+        ends = np.concatenate([s.paragraph_ends + o for s, o in zip(segments, starts)]) if segments else np.empty(0, dtype=np.int64)
+        self.paragraph_bounds = np.concatenate([[0], ends]).astype(np.int64)  # doc d: bounds[d]:bounds[d+1]
         self._labels: dict[str, tuple[list[str], np.ndarray]] = {}
         for j, name in enumerate(LABELS):
             index: dict[str, int] = {}
@@ -86,7 +97,7 @@ class Columns:
             codes = np.concatenate(parts) if parts else np.empty(0, dtype=np.int32)
             self._labels[name] = (list(index), codes)
         self._derived: dict[object, object] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: one derived table may be made from another
 
     def label(self, name: str) -> tuple[list[str], np.ndarray]:
         """(distinct values, code of each document's value or NONE)."""
@@ -95,6 +106,10 @@ class Columns:
     def number(self, name: str) -> np.ndarray:
         """Each document's value of a ``NUMBERS`` entry, NaN when not printed."""
         return self.numbers[:, NUMBERS.index(name)]
+
+    def fingerprints(self, doc: int) -> np.ndarray:
+        """A report's paragraph fingerprints (``index/paragraphs.py``), in order."""
+        return self.paragraphs[self.paragraph_bounds[doc] : self.paragraph_bounds[doc + 1]]
 
     def derived(self, key, make):
         """``make(self)``, computed once per generation (facet tables, sort ranks)."""

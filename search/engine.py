@@ -24,6 +24,7 @@ import numpy as np
 from index.build import open_index, unpack
 from index.model import Report
 from search import facets as F
+from search.agency import agency_keys
 from search.columns import NONE, Columns, SegmentCache
 from search.passages import PassageHit, Reasons, match_spans, snippet
 from search.query import ParsedQuery, compile_query, parse_query
@@ -65,6 +66,7 @@ class Hit:
     failed_checks: int | None  # 勾稽关系 checks that do not hold
     score: float | None = None
     versions: int = 1  # files of the report that differ (numbers or text): more than 1 is flagged 多个版本不一致
+    agency_key: str | None = None  # the agency across years (search/agency.py), resolved over the whole index
 
 
 @dataclass
@@ -282,9 +284,10 @@ class Engine:
             if not page and len(final):
                 notes.append(f"第 {request.page} 页超出范围（共 {-(-len(final) // request.per_page)} 页）")
             stored = self._stored(view, [d for d, _ in page])
+            keys = agency_keys(view.columns, [d for d, _ in page])
         why = Reasons.of(parsed, request.filters)
         # Highlighting is the costly part of a big report: no searcher is held meanwhile.
-        hits = [_hit(meta, fields, score, why) for (_, score), (meta, fields) in zip(page, stored)]
+        hits = [_hit(meta, fields, score, why, key) for (_, score), (meta, fields), key in zip(page, stored, keys)]
         return SearchResult(request, parsed, len(final), hits, facet_list, notes)
 
     def _base(self, view: _View, parsed: ParsedQuery, sort: str) -> tuple[np.ndarray, np.ndarray | None]:
@@ -348,14 +351,22 @@ class Engine:
             stored = view.searcher.stored_fields(docnum)
         return Report.from_dict(unpack(stored["data"])), stored["record"]["sources"]
 
+    def view(self):
+        """The newest generation and a searcher of its own, until the ``with`` block
+        ends: for the readers in ``search/`` that work over a generation's columns."""
+        return self._view()
+
+    def result_set(self, view: _View, request: SearchRequest) -> np.ndarray:
+        """The documents of a result set (its query and filters), in index order."""
+        self.clean(request)
+        base, _ = self._base(view, parse_query(request.q), "year_desc")
+        return base[F.passes(view.facets, base, request.filters)]
+
     def metas(self, request: SearchRequest) -> list[dict]:
         """The facet values and headline numbers of every report in a result set
         (no stored text is read), for charts and summaries."""
-        self.clean(request)
-        parsed = parse_query(request.q)
         with self._view() as view:
-            base, _ = self._base(view, parsed, "year_desc")
-            final = base[F.passes(view.facets, base, request.filters)]
+            final = self.result_set(view, request)
             meta = view.meta() if len(final) else None
             return [json.loads(meta[d]) for d in final.tolist()]
 
@@ -407,7 +418,7 @@ class Engine:
         return info
 
 
-def _hit(meta: dict, stored: dict, score: float | None, why: Reasons) -> Hit:
+def _hit(meta: dict, stored: dict, score: float | None, why: Reasons, agency_key: str | None = None) -> Hit:
     # With its tables: a table row is a passage too, and a number condition shows its cell.
     report = Report.from_dict(unpack(stored["data"]))
     literals = why.literals
@@ -429,4 +440,5 @@ def _hit(meta: dict, stored: dict, score: float | None, why: Reasons) -> Hit:
         failed_checks=meta.get("failed_checks"),  # None in an index written before the count was kept
         score=score,
         versions=meta.get("versions", 1),  # 1 in an index written before versions were kept
+        agency_key=agency_key,
     )

@@ -25,6 +25,7 @@ from functools import cached_property
 import numpy as np
 
 from index.region import place_label, place_leaf
+from search.agency import FLAG_NAMES, FLAGS, agencies
 from search.columns import NONE, Columns
 
 UNKNOWN = "unknown"  # bucket of reports whose number was not printed or not readable
@@ -151,6 +152,15 @@ def _outcomes(columns: Columns) -> FacetColumn:
                        flags=np.column_stack([some("review"), some("litigation"), some("review_corrected", "litigation_corrected")]))  # fmt: skip
 
 
+def _agency_key(columns: Columns) -> FacetColumn:
+    found = agencies(columns)
+    return FacetColumn(found.keys, found.codes)
+
+
+def _red_flags(columns: Columns) -> FacetColumn:
+    return FacetColumn(list(FLAG_NAMES), flags=agencies(columns).flags)
+
+
 FACETS: list[FacetSpec] = [
     FacetSpec("year", "年度", "value", _year),
     FacetSpec("province", "省份", "value", _label("province")),
@@ -172,6 +182,8 @@ FACETS: list[FacetSpec] = [
     FacetSpec("consistent", "数据核对", "value", _consistent, (("yes", "勾稽关系一致"), ("no", "勾稽关系不一致"))),
     FacetSpec("versions", "版本", "flag", _versions, (("differ", "多个版本不一致"),)),
     FacetSpec("template", "模板版本", "value", _label("template"), (("2021", "2021 版"), ("2019", "2019 版"))),
+    FacetSpec("agency_key", "同一机关（跨年度）", "value", _agency_key, top=10),
+    FacetSpec("flag", "红旗", "flag", _red_flags, tuple((f.name, f.label) for f in FLAGS)),
 ]
 BY_NAME = {f.name: f for f in FACETS}
 

@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 import pytest
+from agency_corpus import brute_agency_values
 from conftest import SAMPLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -106,6 +107,8 @@ def brute_values(report, facet: str) -> set[str]:
         return {bucket(k[facet])}
     if facet == "versions":  # the samples are one file each: never 多个版本不一致
         return {"differ"} if len(report.versions) > 1 else set()
+    if facet in ("agency_key", "flag"):
+        return brute_agency_values(report, facet)
     raise KeyError(facet)
 
 

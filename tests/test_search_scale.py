@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from agency_corpus import brute_agency_values
 from conftest import SAMPLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -77,6 +78,8 @@ def brute_values(report, facet: str) -> set[str]:
         return {"yes" if report.consistent else "no"}
     if facet == "versions":  # one file per report here: never 多个版本不一致
         return {"differ"} if len(report.versions) > 1 else set()
+    if facet in ("agency_key", "flag"):
+        return brute_agency_values(report, facet)
     if facet == "outcome":
         corrected = (k["review_corrected"] or 0) + (k["litigation_corrected"] or 0)
         return {name for name, n in (("review", k["review"] or 0), ("litigation", k["litigation"] or 0), ("corrected", corrected)) if n > 0}

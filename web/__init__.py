@@ -7,6 +7,7 @@ Layout (each module is small and does one thing):
 - ``search_views``  ``/`` and its twins ``/search.json`` ``/search.csv`` ``/search.jsonl``
 - ``report_views``  ``/report/<id>`` (``.json``) and ``/report/<id>/source/<n>``
 - ``stats_views``   ``/stats`` (``.json``): server-side SVG charts
+- ``agency_views``  ``/agency/<key>``, ``/compare``, ``/rank`` (each with twins): across reports
 - ``urls``          the search state lives in the URL; helpers to read and change it
 - ``document``      a :class:`index.model.Report` → what the report page shows
 - ``charts``        bar-chart geometry (the SVG markup is in ``templates/_charts.html``)
@@ -52,6 +53,7 @@ def create_app(index_dir: str | Path, **config) -> Flask:
     app.extensions["nianbao.engine"] = Engine(index_dir)
 
     from web import format as fmt
+    from web.agency_views import bp as agency_bp
     from web.report_views import bp as report_bp
     from web.search_views import bp as search_bp
     from web.stats_views import bp as stats_bp
@@ -60,6 +62,7 @@ def create_app(index_dir: str | Path, **config) -> Flask:
     app.register_blueprint(search_bp)
     app.register_blueprint(report_bp)
     app.register_blueprint(stats_bp)
+    app.register_blueprint(agency_bp)
 
     @app.after_request
     def security_headers(response):

@@ -197,3 +197,43 @@ def _layout(name, width, chars, rows, top, marks, value_label, name_label, unit,
         row.value = Text(left + plot_w * level / top + 4, mid, r.text or fmt(level, unit), cls="value")
         out.rows.append(row)
     return out
+
+
+# ------------------------------------------------------------------ small multiples (one agency's years)
+
+
+@dataclass
+class SmallChart:
+    """One series of one agency over its years, as columns; a year without a
+    value (no report, or not printed) is a labelled gap, never a zero bar."""
+
+    id: str
+    title: str
+    width: int
+    height: int
+    rects: list[Rect] = field(default_factory=list)
+    texts: list[Text] = field(default_factory=list)
+    hrefs: list[str | None] = field(default_factory=list)  # per rect: the report of that year
+    baseline: float = 0.0
+
+
+def small_multiple(chart_id: str, title: str, points: list[tuple[str, float | None, str | None]], unit: str = "") -> SmallChart:
+    """``points``: (year label, value or None, link to that year's report), oldest first."""
+    col, gap, top_margin, bottom = 34, 6, 18, 18
+    width = max(120, len(points) * (col + gap) + gap)
+    height = 110
+    chart = SmallChart(chart_id, title, width, height, baseline=height - bottom)
+    known = [v for _, v, _ in points if v is not None]
+    peak = max([abs(v) for v in known] + [0])
+    scale = (height - top_margin - bottom) / peak if peak else 0
+    for i, (label, value, href) in enumerate(points):
+        x = gap + i * (col + gap)
+        chart.texts.append(Text(x + col / 2, height - 4, label, "middle", cls="tick"))
+        if value is None:
+            chart.texts.append(Text(x + col / 2, chart.baseline - 4, "—", "middle", tooltip=f"{label}：无数字", cls="empty-value"))
+            continue
+        h = max(abs(value) * scale, 1.0)  # a 0 still shows a hairline: printed as 0, not missing
+        chart.rects.append(Rect(x, chart.baseline - h, col, h, DEFAULT_FILL, f"{label}：{fmt(value, unit)}"))
+        chart.hrefs.append(href)
+        chart.texts.append(Text(x + col / 2, chart.baseline - h - 3, fmt(value, unit), "middle", cls="value"))
+    return chart

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from flask import Blueprint, abort, render_template, request, send_file, url_for
 
 from index.read import sniff
+from search.agency import report_agency
 from search.export import source_names
 from search.passages import Reasons
 from search.query import parse_query
@@ -68,6 +69,7 @@ def show(report_id: str):
         versions=versions,
         rules=RULES,
         key_figures=shown.key_figures(),
+        agency=report_agency(engine(), report_id),
     )
 
 
@@ -127,6 +129,9 @@ def show_json(report_id: str):
     for v in data.get("versions", []):
         v["sources"] = source_names(v["sources"], root)
     data["links"] = {"html": url_for("report.show", report_id=report_id)}
+    found = report_agency(engine(), report_id)
+    if found:  # resolved over the whole index: the key, the previous report, the red flags
+        data.update(found.to_dict())
     return data
 
 
