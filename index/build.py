@@ -187,22 +187,17 @@ def analysis() -> Analysis:
 
 @functools.cache
 def current_layout() -> dict[str, tuple]:
+    """The layout this version writes (``index.schema.layout``)."""
     return layout(make_schema())
 
 
 def open_index(index_dir: str | Path, *, create: bool = False):
     """Open the index in ``index_dir`` (its files fsynced as they are written);
     create it when asked and missing.  Raises ``storage.DamagedIndex`` when its
-    table of contents or a segment cannot be read, ``storage.OutdatedIndex``
-    when an earlier nianbao wrote it with other fields."""
+    table of contents or a segment cannot be read."""
     index_dir = Path(index_dir)
     if storage.exists(index_dir, INDEX_NAME):
-        ix = storage.open_checked(index_dir, INDEX_NAME)
-        stored = layout(ix.schema)
-        if stored != current_layout():
-            changed = sorted(n for n in stored.keys() | current_layout().keys() if stored.get(n) != current_layout().get(n))
-            raise storage.OutdatedIndex(index_dir, "fields changed: " + ", ".join(changed))
-        return ix
+        return storage.open_checked(index_dir, INDEX_NAME)
     if not create:
         raise FileNotFoundError(f"no index in {index_dir}: run `nianbao index PATH --index {index_dir}` first")
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -457,14 +452,12 @@ def build_index(
     """
     started = time.monotonic()
     index_dir = Path(index_dir)
-    try:
-        open_index(index_dir)
-    except storage.OutdatedIndex:
-        # Written by an earlier nianbao: built again beside it, swapped in when done.
+    if storage.exists(index_dir, INDEX_NAME) and layout(open_index(index_dir).schema) != current_layout():
+        # Written by an earlier nianbao with other fields (search still reads it, from
+        # ``meta`` where a column is missing or narrower); new documents could not be
+        # added to it, so it is built again beside it and swapped in when done.
         return rebuild_index(paths, index_dir, batch_size=batch_size, batch_seconds=batch_seconds, workers=workers,
                              on_file=on_file, files=files, file_seconds=file_seconds, worker_memory_mb=worker_memory_mb)
-    except (FileNotFoundError, storage.DamagedIndex):
-        pass  # none yet (created below), or damaged (named below, under the lock)
     roots = [Path(p).resolve() for p in paths]
     with indexer_lock(index_dir):
         ix = open_index(index_dir, create=True)

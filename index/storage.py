@@ -40,20 +40,6 @@ class DamagedIndex(Exception):
         )
 
 
-class OutdatedIndex(DamagedIndex):
-    """The index was written by an earlier nianbao whose fields differ from this
-    one's (a new column, a wider ``numbers`` row): it must be built again, which
-    ``nianbao index`` does by itself."""
-
-    def __init__(self, folder: str | Path, problem: str) -> None:
-        self.folder, self.problem = str(folder), problem
-        Exception.__init__(
-            self,
-            f"the index in {folder} was built by an earlier nianbao ({problem}). "
-            f"`nianbao index PATH... --index {folder}` builds it again from the reports",
-        )
-
-
 def plain(error: BaseException) -> str:
     """What a reading error says about the file, in words (not Whoosh's exception)."""
     if isinstance(error, FileNotFoundError):
