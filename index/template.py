@@ -133,6 +133,36 @@ REVIEW_GROUPS = {
 REVIEW_RESULTS = {"upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果", "pending": "尚未审结", "total": "总计"}
 
 
+# The group a section-3 outcome row is printed under: its own label says only "1.属于国家秘密".
+ROW_GROUPS = (("withheld_", "（三）不予公开"), ("unavailable_", "（四）无法提供"),
+              ("not_processed_", "（五）不予处理"), ("other", "（六）其他处理"))  # fmt: skip
+
+
+def row_group(key: str) -> str | None:
+    """The group label a section-3 row is printed under, if any: "（三）不予公开"."""
+    return next((g for prefix, g in ROW_GROUPS if key.startswith(prefix)), None)
+
+
+def row_label(table: str, row: str, template: str | None = None) -> str:
+    """A table row as a reader names it, the one rule for every page and export
+    label: its template label, under its group's for a section-3 outcome row
+    ("（三）不予公开 · 1.属于国家秘密"); the key itself for a row the template lacks."""
+    if table == "proactive":
+        return PROACTIVE_ITEMS.get(row, (row,))[0]
+    if table == "review_litigation":
+        return REVIEW_GROUPS.get(row, row)
+    label = ROWS_BY_KEY[row].label_for(template) if row in ROWS_BY_KEY else row
+    group = row_group(row)
+    return f"{group} · {label}" if group and not label.startswith(group) else label
+
+
+def column_label(table: str, column: str) -> str:
+    """A table column as a reader names it: 自然人, 结果纠正, 本年新制作数量."""
+    if table == "proactive":
+        return PROACTIVE_COLUMNS.get(column, (column,))[0]
+    return (APPLICANT_COLUMNS if table == "applications" else REVIEW_RESULTS).get(column, column)
+
+
 def rows_for(template: str | None) -> list[Row]:
     return [r for r in APPLICATION_ROWS if (template or "2021") in r.templates]
 

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 
 from index.model import Report
 from index.paragraphs import narrative, shape
-from index.template import APPLICANT_COLUMNS, PROACTIVE_COLUMNS, PROACTIVE_ITEMS, REVIEW_GROUPS, REVIEW_RESULTS, ROWS_BY_KEY
+from index.template import column_label, row_label
 
 TABLES = {"proactive": "二、主动公开政府信息情况", "applications": "三、收到和处理政府信息公开申请情况",
           "review_litigation": "四、政府信息公开行政复议、行政诉讼情况"}  # fmt: skip
@@ -110,11 +110,7 @@ class Comparison:
 
 
 def _labels(table: str, row: str, column: str) -> tuple[str, str]:
-    if table == "applications":
-        return (ROWS_BY_KEY[row].label if row in ROWS_BY_KEY else row), APPLICANT_COLUMNS.get(column, column)
-    if table == "proactive":
-        return PROACTIVE_ITEMS.get(row, (row,))[0], PROACTIVE_COLUMNS.get(column, (column,))[0]
-    return REVIEW_GROUPS.get(row, row), REVIEW_RESULTS.get(column, column)
+    return row_label(table, row), column_label(table, column)
 
 
 def compare_cells(a: Report, b: Report) -> list[CellDiff]:

@@ -31,6 +31,7 @@ from index.template import (
     REVIEW_GROUPS,
     REVIEW_RESULTS,
     ROWS_BY_KEY,
+    row_group,
 )
 from search.passages import PassageHit
 
@@ -52,13 +53,15 @@ COLUMNS = [
 
 
 # The section-3 sub-rows (1.属于国家秘密 …) belong to the (三)–(六) row above them.
-_ROW_GROUPS = (("withheld_", "不予公开"), ("unavailable_", "无法提供"), ("not_processed_", "不予处理"), ("other", "其他处理"))
 _NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|\d+\.)")
+_GROUP_NUMBERING = re.compile(r"^（[一二三四五六七八九十]+）")
 
 
 def _application_row_label(row) -> str:
+    """A section-3 row in a column header, without its numbering: 不予公开·属于国家秘密."""
     label = _NUMBERING.sub("", row.label)
-    group = next((g for prefix, g in _ROW_GROUPS if row.key.startswith(prefix)), None)
+    group = row_group(row.key)
+    group = group and _GROUP_NUMBERING.sub("", group)
     return f"{group}·{label}" if group and group != label else label
 
 

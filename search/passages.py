@@ -18,7 +18,7 @@ from html import escape
 
 from index.analysis import fold_with_origin, stream
 from index.model import Passage, Report
-from index.template import APPLICANT_COLUMNS, KEY_FIGURES, PROACTIVE_COLUMNS, PROACTIVE_ITEMS, REVIEW_GROUPS, REVIEW_RESULTS, ROWS_BY_KEY
+from index.template import KEY_FIGURES, column_label, row_label
 from search import facets as F
 from search.query import ParsedQuery
 
@@ -128,9 +128,6 @@ def match_spans(report: Report, literals: list[str]) -> dict[str, list[Span]]:
 # ---------------------------------------------------------------- table rows as passages
 
 TABLES = {"proactive": 2, "applications": 3, "review_litigation": 4}  # table → its section
-# The group a section-3 row is printed under: its own label says only "1.属于国家秘密".
-ROW_GROUPS = (("withheld_", "（三）不予公开"), ("unavailable_", "（四）无法提供"),
-              ("not_processed_", "（五）不予处理"), ("other", "（六）其他处理"))  # fmt: skip
 
 
 def row_anchor(table: str, row: str) -> str:
@@ -141,23 +138,6 @@ def row_anchor(table: str, row: str) -> str:
 def cell_anchor(path: str) -> str:
     """The id of a parsed table's cell on the report page (``path``: ``applications.new_received.total``)."""
     return "cell-" + path.replace(".", "-")
-
-
-def row_label(report: Report, table: str, row: str) -> str:
-    """A table row as a reader names it: its template label, under its group's."""
-    if table == "proactive":
-        return PROACTIVE_ITEMS.get(row, (row,))[0]
-    if table == "review_litigation":
-        return REVIEW_GROUPS.get(row, row)
-    label = ROWS_BY_KEY[row].label_for(report.template) if row in ROWS_BY_KEY else row
-    group = next((g for prefix, g in ROW_GROUPS if row.startswith(prefix)), None)
-    return f"{group} · {label}" if group and not label.startswith(group) else label
-
-
-def column_label(table: str, column: str) -> str:
-    if table == "proactive":
-        return PROACTIVE_COLUMNS.get(column, (column,))[0]
-    return (APPLICANT_COLUMNS if table == "applications" else REVIEW_RESULTS).get(column, column)
 
 
 def figure_cells(report: Report, figure: str) -> list[str]:
@@ -207,7 +187,7 @@ def _table_rows(report: Report, literals: list[str], term_of: dict[str, int], co
     out = []
     for table, section in TABLES.items():
         for row, cells in (getattr(report, table) or {}).items():
-            label = row_label(report, table, row)
+            label = row_label(table, row, report.template)
             spans = {lit: _in_label(label, lit) for lit in literals}
             covers = {term_of[lit] for lit, s in spans.items() if s}
             paths = [f"{table}.{row}.{col}" for col in cells]

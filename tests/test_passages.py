@@ -12,7 +12,8 @@ from web_fixtures import SAMPLES_DIR, build, soup
 from index.model import Figure
 from index.parse import parse_file
 from search.engine import SearchRequest
-from search.passages import MAX_PASSAGES, Condition, Occurrences, best_passages, figure_cells, match_spans, row_label
+from index.template import row_label
+from search.passages import MAX_PASSAGES, Condition, Occurrences, best_passages, figure_cells, match_spans
 
 REPORTS = {p.stem: parse_file(p) for p in SAMPLES}
 MARK = re.compile(r"<mark>(.*?)</mark>")
@@ -29,7 +30,7 @@ def coverable(report, literals: list[str]) -> set[str]:
     found = {lit for lit, s in spans.items() if any(p.start <= a < p.end for a, _ in s for p in report.passages)}
     for table in ("proactive", "applications", "review_litigation"):
         for row in getattr(report, table) or {}:
-            label = Occurrences(row_label(report, table, row))
+            label = Occurrences(row_label(table, row, report.template))
             found |= {lit for lit in literals if label.find(lit)}
     return found
 
@@ -83,7 +84,7 @@ def test_table_vocabulary_lands_on_its_rows(engine, word, rows):
         report, _ = engine.report(hit.id)
         table, key = row.row.split(".")
         # the row's label and every one of its numbers, as parsed
-        assert row.html.startswith(re.sub(word, f"<mark>{word}</mark>", row_label(report, table, key), count=1))
+        assert row.html.startswith(re.sub(word, f"<mark>{word}</mark>", row_label(table, key, report.template), count=1))
         values = [f.value for f in getattr(report, table)[key].values()]
         assert re.findall(r" (\d+|—)(?=　|$)", re.sub("</?mark>", "", row.html)) == [str(v) if v is not None else "—" for v in values]
         assert row.anchor == f"row-{table}-{key}"

@@ -32,7 +32,8 @@ from index.template import (
     SECTIONS,
     rows_for,
 )
-from search.passages import TABLES, Condition, Span, cell_anchor, column_label, figure_cells, match_spans, merge, row_anchor, row_label
+from index.template import column_label, row_label
+from search.passages import TABLES, Condition, Span, cell_anchor, figure_cells, match_spans, merge, row_anchor
 from web.format import num, numeral
 
 MISSING = "未填报/不适用"
@@ -372,7 +373,7 @@ def version_diffs(report: Report) -> list[VersionDiff]:
         values = [f[path].value if path in f else None for f in figures]
         if len(set(values)) > 1:
             table, row, column = path.split(".", 2)
-            label = f"第{numeral(TABLES[table])}部分 {row_label(report, table, row)} · {column_label(table, column)}"
+            label = f"第{numeral(TABLES[table])}部分 {row_label(table, row, report.template)} · {column_label(table, column)}"
             out.append(VersionDiff(path, label, values))
     return out
 

@@ -15,6 +15,7 @@ from html import unescape
 
 from markupsafe import Markup, escape
 
+from index import template
 from index.template import APPLICANT_COLUMNS, KEY_FIGURES, NUMERALS, PROACTIVE_ITEMS, REVIEW_GROUPS, ROWS_BY_KEY
 from search.engine import SORTS
 
@@ -52,13 +53,10 @@ def row_label(row: str | None) -> str | None:
     if not row:
         return None
     table, _, key = row.partition(".")
-    if table == "proactive" and key in PROACTIVE_ITEMS:
-        return PROACTIVE_ITEMS[key][0]
-    if table == "applications" and key in ROWS_BY_KEY:
-        return ROWS_BY_KEY[key].label
-    if table == "review_litigation":
-        return REVIEW_GROUPS.get(key, "复议诉讼表")
-    return None
+    if table == "review_litigation" and key not in REVIEW_GROUPS:
+        return "复议诉讼表"
+    known = {"proactive": PROACTIVE_ITEMS, "applications": ROWS_BY_KEY, "review_litigation": REVIEW_GROUPS}.get(table, {})
+    return template.row_label(table, key) if key in known else None
 
 
 def passage_label(p) -> str:
