@@ -26,6 +26,7 @@ from index.sector import OTHER, sector_of
 
 SEP = "·"  # between the levels of a key; never in a printed name (normalised away below)
 NO_LEVEL = "-"  # a level the region does not have (a city bureau has no county)
+SPLIT = "｜"  # key｜printed name: the search layer's name for one of several agencies the data says share a key
 _DROP = re.compile(r"[\s·/\\?#%]+")  # spaces, and what would break a key in a URL path
 _COMMITTEE = re.compile(r"(委员会|委)$")
 
@@ -49,6 +50,20 @@ def normal_name(agency: str) -> str:
     if stem != name and not name.endswith("管理委员会") and sector_of(stem + "局") != OTHER:
         name = stem + "局"
     return name
+
+
+def key_label(key: str) -> str:
+    """How a key reads in a facet or a title: the agency's name and the nearest
+    place its name does not already say, ``鼓楼区应急管理局 · 福州市``.  A key split
+    by the search layer (``key｜printed name``) reads with the printed name."""
+    key, _, printed = key.partition(SPLIT)
+    *levels, name = key.split(SEP)
+    places = [p for p in levels if p != NO_LEVEL]
+    shown = printed or name
+    for place in reversed(places):
+        if place.rstrip("省市区县") not in shown:
+            return f"{shown} · {place}"
+    return shown
 
 
 def agency_key(agency: str | None, region: Region | dict | None) -> str | None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.agency import SEP
+from index.agency import SEP, SPLIT
 from index.build import unpack
 from index.model import Report
 from index.template import KEY_FIGURES
@@ -29,7 +29,6 @@ from search.columns import NONE, Columns
 if TYPE_CHECKING:  # the engine imports this module
     from search.engine import Engine
 
-SPLIT = "｜"  # key｜printed name, for the agencies of a key the data says are several
 
 COPY_THRESHOLD = 0.8  # share of a report's paragraphs found in the previous report, numbers aside
 COPY_MIN_PARAGRAPHS = 3  # a report with fewer narrative paragraphs is not judged

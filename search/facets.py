@@ -24,6 +24,7 @@ from functools import cached_property
 
 import numpy as np
 
+from index.agency import key_label
 from index.region import place_label, place_leaf
 from search.agency import FLAG_NAMES, FLAGS, agencies
 from search.columns import NONE, Columns
@@ -88,10 +89,13 @@ class FacetSpec:
     fixed: tuple[tuple[str, str], ...] = ()  # (value, label), in display order, for bucket/flag
     top: int = 0  # show only the top N values (0 = all); the rest via search-within
     place: bool = False  # values are place paths (福建省/福州市/鼓楼区), labelled 鼓楼区 · 福州市
+    labels: Callable[[str], str] | None = None  # how a value reads, when not as itself
 
     def label_of(self, value: str) -> str:
         if self.place:
             return place_label(value)
+        if self.labels:
+            return self.labels(value)
         return dict(self.fixed).get(value, value)
 
 
@@ -182,7 +186,7 @@ FACETS: list[FacetSpec] = [
     FacetSpec("consistent", "数据核对", "value", _consistent, (("yes", "勾稽关系一致"), ("no", "勾稽关系不一致"))),
     FacetSpec("versions", "版本", "flag", _versions, (("differ", "多个版本不一致"),)),
     FacetSpec("template", "模板版本", "value", _label("template"), (("2021", "2021 版"), ("2019", "2019 版"))),
-    FacetSpec("agency_key", "同一机关（跨年度）", "value", _agency_key, top=10),
+    FacetSpec("agency_key", "同一机关（跨年度）", "value", _agency_key, top=10, labels=key_label),
     FacetSpec("flag", "红旗", "flag", _red_flags, tuple((f.name, f.label) for f in FLAGS)),
 ]
 BY_NAME = {f.name: f for f in FACETS}

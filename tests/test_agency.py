@@ -201,3 +201,15 @@ def test_an_index_with_fewer_numbers_reads_its_meta(tmp_path, engine):
         assert [h.figures for h in a.hits] == [h.figures for h in b.hits]
     finally:
         old.close()
+
+
+@pytest.mark.parametrize("key, label", [
+    ("福建省·福州市·鼓楼区·鼓楼区应急管理局", "鼓楼区应急管理局 · 福州市"),
+    ("山东省·淄博市·-·淄博市发展改革局", "淄博市发展改革局 · 山东省"),
+    ("山东省·淄博市·临淄区·临淄区应急管理局｜临淄区应急局", "临淄区应急局 · 淄博市"),
+    ("-·-·-·某某局", "某某局"),
+])
+def test_a_key_reads_as_the_agency_and_the_nearest_place_its_name_does_not_say(key, label):
+    from index.agency import key_label
+
+    assert key_label(key) == label

@@ -162,3 +162,13 @@ def test_compare_folds_runs_of_identical_paragraphs(site):
     assert n >= 3 and f"{n} 段相同" in run.select_one("summary").get_text()
     page = soup(client.get(f"/compare?a={ids['jiguan-2022']}&b={a}").data)  # every paragraph rewritten
     assert not page.select("li.same-run") and len(page.select("li.para.changed")) > 5
+
+
+def test_the_agency_facet_reads_as_names_not_keys(site):
+    from index.agency import key_label
+
+    client, *_ = site
+    facet = next(f for f in client.get("/search.json").get_json()["facets"] if f["name"] == "agency_key")
+    assert facet["values"]
+    for v in facet["values"]:
+        assert v["label"] == key_label(v["value"]) and "·-·" not in v["label"] and v["label"] != v["value"]
