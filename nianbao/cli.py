@@ -279,9 +279,9 @@ def export(query: str, index_dir: Path, fmt: str, output: Path, **options) -> No
 
     def rows():
         nonlocal written
-        for rid, report, passages, sources in engine.matching(make_request(query, options)):
+        for rid, report, passages, sources, key in engine.matching(make_request(query, options)):
             written += 1
-            yield row(rid, report, passages, sources)
+            yield row(rid, report, passages, sources, key)
 
     out = sys.stdout if str(output) == "-" else open(output, "w", encoding="utf-8", newline="")
     try:

@@ -370,8 +370,9 @@ class Engine:
             meta = view.meta() if len(final) else None
             return [json.loads(meta[d]) for d in final.tolist()]
 
-    def matching(self, request: SearchRequest) -> Iterator[tuple[str, Report, list[PassageHit], list[str]]]:
-        """Every report of a result set, in order, unpaged: for export and charts.
+    def matching(self, request: SearchRequest) -> Iterator[tuple[str, Report, list[PassageHit], list[str], str | None]]:
+        """Every report of a result set, in order, unpaged, for export: (id, report,
+        its best passage, its files, its agency key).
 
         The whole stream reads one generation: a commit meanwhile cannot cut it."""
         self.clean(request)
@@ -383,7 +384,7 @@ class Engine:
             for d, _ in self._ranked(view, base[keep], None if scores is None else scores[keep], request.sort, None):  # streamed: one report in memory at a time
                 fields = view.searcher.stored_fields(d)
                 report = Report.from_dict(unpack(fields["data"]))
-                yield fields["id"], report, why.passages(report, limit=1), fields["record"]["sources"]
+                yield fields["id"], report, why.passages(report, limit=1), fields["record"]["sources"], agency_keys(view.columns, [d])[0]
 
 
     # -------------------------------------------------------------- coverage (for the web's landing page)

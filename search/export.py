@@ -47,7 +47,7 @@ def _cell_columns() -> list[str]:
 
 
 COLUMNS = [
-    "id", "agency", "year", "province", "city", "county", "sector", "template", "published", "consistent",
+    "id", "agency", "agency_key", "year", "province", "city", "county", "sector", "template", "published", "consistent",
     "failed_checks", "warnings", *KEY_FIGURES, "best_passage", "link", "sources", *_cell_columns(),
 ]  # fmt: skip
 
@@ -79,7 +79,7 @@ def _header(column: str) -> str:
 
 
 TOP_HEADERS = {
-    "id": "编号", "agency": "机关", "year": "年度", "province": "省份", "city": "城市", "county": "区县",
+    "id": "编号", "agency": "机关", "agency_key": "机关标识（跨年度）", "year": "年度", "province": "省份", "city": "城市", "county": "区县",
     "sector": "领域", "template": "模板版本", "published": "落款日期", "consistent": "勾稽关系一致",
     "failed_checks": "未通过的核对项数", "warnings": "解析提示数", "best_passage": "最相关段落",
     "link": "报告链接", "sources": "原始文件",
@@ -103,12 +103,14 @@ def source_names(paths: list[str], root: str) -> list[str]:
     return [p[len(root) :] if root and p.startswith(root) else os.path.basename(p) for p in paths]
 
 
-def row(report_id: str, report: Report, passages: list[PassageHit], sources: list[str], base_url: str = "") -> dict:
+def row(report_id: str, report: Report, passages: list[PassageHit], sources: list[str], agency_key: str | None = None,
+        base_url: str = "") -> dict:  # fmt: skip
     """One report as a flat row of COLUMNS (``sources`` as :func:`source_names` gives them)."""
     best = passages[0] if passages else None
     out = {
         "id": report_id,
         "agency": report.agency,
+        "agency_key": agency_key,
         "year": report.year,
         "province": report.region.province,
         "city": report.region.city,
@@ -121,7 +123,7 @@ def row(report_id: str, report: Report, passages: list[PassageHit], sources: lis
         "warnings": len(report.warnings),
         **report.key_figures(),
         "best_passage": _plain(best.html) if best else None,
-        "link": f"{base_url}/report/{report_id}" + (f"#{best.id}" if best else ""),
+        "link": f"{base_url}/report/{report_id}" + (f"#{best.anchor}" if best else ""),
         "sources": "; ".join(sources),
     }
     out.update({path: fig.value for path, fig in report.figures().items()})

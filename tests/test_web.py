@@ -292,11 +292,12 @@ def test_csv_headers_are_chinese_booleans_are_shi_fou(client):
     raw = get(client, "/search.csv").data.decode("utf-8-sig")
     header = next(csv.reader(io.StringIO(raw)))
     assert header == [HEADERS[c] for c in COLUMNS] and len(set(header)) == len(header)
-    assert header[:4] == ["编号", "机关", "年度", "省份"]
+    assert header[:5] == ["编号", "机关", "机关标识（跨年度）", "年度", "省份"]
     assert "申请·不予公开·属于国家秘密·自然人" in header and "行政复议·结果纠正" in header
     assert not any(re.search(r"[a-z_]{3}", h) for h in header)  # no contract path left
     rows = list(csv.DictReader(io.StringIO(raw)))
     assert sorted(r["勾稽关系一致"] for r in rows) == ["否", "是", "是", "是", "是"]
+    assert all(r["机关标识（跨年度）"].endswith(r["机关"][-3:]) for r in rows)  # the key ends in the (normalised) name
     assert {r["原始文件"] for r in rows} == {p.name for p in SAMPLES_DIR.glob("*.txt")}  # relative to the indexed folder
     keys = get(client, "/search.csv?headers=keys").data.decode("utf-8-sig")
     assert next(csv.reader(io.StringIO(keys))) == COLUMNS

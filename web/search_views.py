@@ -158,8 +158,8 @@ def _export(fmt: str, mimetype: str, write) -> Response:
     root = eng.coverage()["source_root"]
 
     def rows():
-        for rid, report, passages, sources in eng.matching(req):
-            yield row(rid, report, passages, source_names(sources, root), base_url)
+        for rid, report, passages, sources, key in eng.matching(req):
+            yield row(rid, report, passages, source_names(sources, root), key, base_url)
 
     name = f"nianbao-{datetime.now():%Y%m%d-%H%M%S}.{fmt}"
     # Streamed without the request context: everything the rows need is captured above.
