@@ -471,3 +471,14 @@ def test_cut_cache_gives_jiebas_own_cut(word):
         folded = fold(text)
         assert tokenizer.cut(folded) == list(tokenizer.segmenter.cut(folded, HMM=False))
         assert tokenizer.cut(folded) == list(tokenizer.segmenter.cut(folded, HMM=False))  # from the cache
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)
+       | st.text(alphabet=st.characters(min_codepoint=0x2E80, max_codepoint=0xFFEF, blacklist_categories=("Cs",)), max_size=200))
+def test_folding_only_the_runs_that_change_is_the_per_character_fold(text):
+    """``fold`` translates only the runs its pattern finds: it must equal the
+    character-by-character table on every text (traditional, full-width, astral…)."""
+    from index.analysis import _FOLD
+
+    assert fold(text) == text.translate(_FOLD)
