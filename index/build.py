@@ -203,13 +203,14 @@ def indexer_lock(index_dir: Path) -> Iterator[None]:
 # ------------------------------------------------------------------ documents
 
 
-def report_document(report: dict, sources: list[str]) -> dict:
-    """The Whoosh document of one report (``report`` is ``Report.to_dict()``)."""
-    # Without the text: from_dict would re-normalise it only to map offsets, which key figures do not need.
-    model = Report.from_dict({**report, "original": "", "text": ""})
+def report_document(report: dict, sources: list[str], figures: dict | None = None) -> dict:
+    """The Whoosh document of one report (``report`` is ``Report.to_dict()``;
+    ``figures`` its ``key_figures()``, rebuilt from ``report`` when not given)."""
+    if figures is None:
+        # Without the text: from_dict would re-normalise it only to map offsets, which key figures do not need.
+        figures = Report.from_dict({**report, "original": "", "text": ""}).key_figures()
     region = report["region"]
     sector = sector_of(report["agency"])
-    figures = model.key_figures()
     meta = {
         "id": report["id"],
         "agency": report["agency"],
@@ -302,10 +303,11 @@ def parse_within(path: str, data: bytes, seconds: float, megabytes: int):
 
 def read_and_parse(
     path: str, old: dict | None, trust_sha: bool, seconds: float = FILE_SECONDS, megabytes: int = WORKER_MEMORY_MB
-) -> tuple[str, dict, dict | None]:
+) -> tuple[str, dict, dict | None, dict | None]:
     """Read one file; parse it unless its bytes are what ``old`` says they were.
 
-    Returns (status, record, report as ``to_dict()`` or None); status is
+    Returns (status, record, report as ``to_dict()`` or None, its
+    ``key_figures()`` or None); status is
     "unchanged" (touched, not changed: only its mtime is new), "failed" or "parsed".
     ``trust_sha``: size and mtime are as recorded, so the recorded hash holds
     (a parser version bump: read the bytes again, do not hash them).
@@ -316,27 +318,27 @@ def read_and_parse(
         data = read_bytes(Path(path))
     except (OSError, ReportError) as e:
         record["error"] = e.reason if isinstance(e, ReportError) else f"cannot read file: {e.strerror}"
-        return "failed", record, None
+        return "failed", record, None, None
     sha = old["sha256"] if trust_sha else None
     current = old is not None and (old.get("version"), old.get("layout")) == (PARSER_VERSION, RECORD_LAYOUT)
     if current and not trust_sha:  # touched or changed: the hash tells
         sha = content_hash(data)
         if old.get("sha256") == sha:
-            return "unchanged", {**old, "mtime_ns": st.st_mtime_ns}, None
+            return "unchanged", {**old, "mtime_ns": st.st_mtime_ns}, None, None
     record.update(size=st.st_size, mtime_ns=st.st_mtime_ns)
     try:
         report = parse_within(path, data, seconds, megabytes)
     except ReportError as e:
         record["error"] = e.reason
-        return "failed", record, None
+        return "failed", record, None, None
     except Exception as e:  # a parser bug must not stop the run: report it with the file
         record["error"] = f"internal error while parsing: {type(e).__name__}: {e}"
-        return "failed", record, None
+        return "failed", record, None, None
     sha = record["sha256"] = sha or report.source.sha256  # the parser hashes what it reads
     data_dict = report.to_dict()
     record["report"] = data_dict["id"] = report_id(report, sha)
     record["quality"] = quality(data_dict)
-    return "parsed", record, data_dict
+    return "parsed", record, data_dict, report.key_figures()
 
 
 def index_file(writer, job: tuple[str, dict | None, bool, float, int]) -> tuple[str, dict, int | None]:
@@ -344,11 +346,11 @@ def index_file(writer, job: tuple[str, dict | None, bool, float, int]) -> tuple[
     provisionally, its report document to ``writer``'s segment.  Returns
     (status, record, the report document's number in the segment or None)."""
     limit_worker_memory(job[4])  # cheap; this runs only in worker processes
-    status, record, report = read_and_parse(*job)
+    status, record, report, figures = read_and_parse(*job)
     docnum = None
     if report is not None:
         docnum = writer.docnum
-        writer.add_document(**report_document(report, [record["path"]]))
+        writer.add_document(**report_document(report, [record["path"]], figures))
     writer.add_document(kind="source", id=source_id(record["path"]), source_record=pack_record(record))
     return status, record, docnum
 
