@@ -65,17 +65,34 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def measured(cmd: list[str], log: Path) -> Run:
-    """Run ``cmd``, sampling the RSS of its process tree; fail loudly if it fails."""
+def committed(index_dir: Path) -> int:
+    """Files committed so far (each has a ``source`` document, each report one more)."""
+    from whoosh.index import open_dir
+
+    try:
+        ix = open_dir(str(index_dir), "reports")
+        return sum(s.doc_count() for s in ix._segments()) // 2
+    except Exception:  # no table of contents yet, or one being replaced
+        return 0
+
+
+def measured(cmd: list[str], log: Path, index_dir: Path | None = None, every: float = 120.0) -> Run:
+    """Run ``cmd``, sampling the RSS of its process tree; fail loudly if it fails.
+    With ``index_dir``, print progress every ``every`` seconds (a long run can be read while it goes)."""
     started = time.perf_counter()
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-        peak = 0
+        peak, shown = 0, started
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)  # usage includes the workers it waited for
             if pid:
                 break
             peak = max(peak, _tree_rss(proc.pid))
+            if index_dir is not None and time.perf_counter() - shown >= every:
+                shown = time.perf_counter()
+                done = committed(index_dir)
+                print(f"    {shown - started:6.0f} s: ~{done} files committed ({done / (shown - started):.1f}/s), "
+                      f"peak RSS so far {peak / 2**20:.0f} MB, load {os.getloadavg()[0]:.1f}", flush=True)
             time.sleep(0.2)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status):
@@ -118,8 +135,10 @@ def check_index(index_dir: Path, expected) -> int:
     return sum(1 for path, figures in want.items() if got.get(path) != figures)
 
 
-def bench(sizes: list[int], seed: int, obvious_max: int, work: Path) -> list[str]:
-    """Run every size; print and return the table lines as each size is done."""
+def bench(sizes: list[int], seed: int, obvious_max: int, work: Path, keep: bool = False) -> list[str]:
+    """Run every size; print and return the table lines as each size is done.
+    ``keep``: leave each corpus and index in ``work`` (``corpus-N``, ``nianbao-N``),
+    e.g. for ``bench_search.py --index``."""
     from benchmarks.corpus import make_corpus
 
     rows, lines, obvious_ref = [], [HEADER], None
@@ -137,7 +156,7 @@ def bench(sizes: list[int], seed: int, obvious_max: int, work: Path) -> list[str
             row["obvious"] = ob
             print(f"[{n}] obvious build {ob.seconds:.0f} s", flush=True)
         ix = work / f"nianbao-{n}"
-        nb = measured([sys.executable, "-m", "nianbao", "index", str(corpus), "--index", str(ix)], work / f"nianbao-{n}.log")
+        nb = measured([sys.executable, "-m", "nianbao", "index", str(corpus), "--index", str(ix)], work / f"nianbao-{n}.log", ix)
         nb.disk = disk_usage(ix)
         row["nianbao"] = nb
         print(f"[{n}] nianbao build {nb.seconds:.0f} s", flush=True)
@@ -148,8 +167,9 @@ def bench(sizes: list[int], seed: int, obvious_max: int, work: Path) -> list[str
         obvious_ref = (n, row["obvious"]) if "obvious" in row else obvious_ref
         lines.append(table_row(row, rows[0], obvious_ref))
         print("\n".join(lines), flush=True)
-        shutil.rmtree(ix)
-        shutil.rmtree(corpus)
+        if not keep:
+            shutil.rmtree(ix)
+            shutil.rmtree(corpus)
     return lines
 
 
@@ -181,6 +201,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--obvious-max", type=int, default=10_000, help="largest size to run the obvious build at")
     ap.add_argument("--work", type=Path, help="working folder (default: a new temporary one, removed after)")
+    ap.add_argument("--keep", action="store_true", help="keep each corpus and index in --work (corpus-N, nianbao-N)")
     ap.add_argument("--obvious", nargs=2, type=Path, metavar=("CORPUS", "INDEX"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.obvious:
@@ -190,7 +211,9 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     print(f"cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.1f}", flush=True)
     try:
-        lines = bench([int(s) for s in args.sizes.split(",")], args.seed, args.obvious_max, work)
+        if args.keep and not args.work:
+            ap.error("--keep needs --work")
+        lines = bench([int(s) for s in args.sizes.split(",")], args.seed, args.obvious_max, work, args.keep)
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)

@@ -20,7 +20,8 @@ a subprocess on a free 127.0.0.1 port.  It prints:
 
 Everything stays on the loopback interface.  The machine is shared: compare
 the ratios, not the milliseconds.  ``--work`` keeps corpora and indexes between
-runs.
+runs; ``--index`` searches an index built already (the 100k one takes hours
+to build: ``bench_index.py --keep`` leaves its own).
 """
 
 from __future__ import annotations
@@ -247,7 +248,11 @@ def main() -> None:
     ap.add_argument("--sizes", default="1000,10000", help="comma-separated corpus sizes (e.g. 1000,10000,100000)")
     ap.add_argument("--work", type=Path, help="folder for corpora and indexes, kept between runs (default: a temporary one)")
     ap.add_argument("--baseline-rev", help="also serve the engine of this git revision on the same index (e.g. af0b06f)")
+    ap.add_argument("--index", type=Path, help="search this index instead of building one (e.g. the one `bench_index.py --keep` left); one size, its report count")
     args = ap.parse_args()
+    sizes = [int(x) for x in args.sizes.split(",")]
+    if args.index and len(sizes) != 1:
+        ap.error("--index takes one size: the number of reports in that index")
     work = args.work or Path(tempfile.mkdtemp(prefix="nianbao-bench-search-"))
     work.mkdir(parents=True, exist_ok=True)
     old_code = None
@@ -259,8 +264,8 @@ def main() -> None:
             subprocess.run(["tar", "-x", "-C", str(old_code)], input=archive, check=True)
     try:
         rows = []
-        for n in (int(x) for x in args.sizes.split(",")):
-            ix = index(work, n)
+        for n in sizes:
+            ix = args.index or index(work, n)
             bare = bare_whoosh(ix)
             bare_p50 = statistics.median(bare.values())
             print(f"\n{n} reports; bare Whoosh top-20 per query (ms): " + ", ".join(f"{k} {1000 * v:.1f}" for k, v in bare.items()), flush=True)

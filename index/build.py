@@ -229,16 +229,20 @@ def indexer_lock(index_dir: Path) -> Iterator[None]:
 # ------------------------------------------------------------------ documents
 
 
-def report_document(report: dict, sources: list[str], versions: list[tuple[list[str], dict]] = ()) -> dict:
-    """The Whoosh document of one report (``report`` is ``Report.to_stored()``);
+def report_document(
+    report: dict, sources: list[str], versions: list[tuple[list[str], dict]] = (), model: Report | None = None
+) -> dict:
+    """The Whoosh document of one report (``report`` is ``Report.to_stored()``;
+    ``model`` the ``Report`` itself when at hand, else rebuilt from ``report``);
     its stored data gains the ``agency_key``.
 
     ``versions``: when the report's files differ, each version's files and
     report, ``report``'s own first.  It stays one document (one hit, counted
     once in totals and facets) with ``report``'s numbers; its text fields hold
     every version's text, so a word printed in one version only finds it."""
-    # Without the printed text and its offset map, which nothing here needs.
-    model = Report.from_dict({**report, "original": "", "offsets": None})
+    if model is None:
+        # Without the printed text and its offset map, which nothing here needs.
+        model = Report.from_dict({**report, "original": "", "offsets": None})
     region = report["region"]
     sector = sector_of(report["agency"])
     figures = model.key_figures()
@@ -375,10 +379,11 @@ def parse_within(path: str, data: bytes, seconds: float, megabytes: int):
 
 def read_and_parse(
     path: str, old: dict | None, trust_sha: bool, seconds: float = FILE_SECONDS, megabytes: int = WORKER_MEMORY_MB
-) -> tuple[str, dict, dict | None]:
+) -> tuple[str, dict, dict | None, dict | None]:
     """Read one file; parse it unless its bytes are what ``old`` says they were.
 
-    Returns (status, record, report as ``to_stored()`` or None); status is
+    Returns (status, record, report as ``to_stored()`` or None, the ``Report``
+    itself or None); status is
     "unchanged" (touched, not changed: only its mtime is new), "failed" or "parsed".
     ``trust_sha``: size and mtime are as recorded, so the recorded hash holds
     (a parser version bump: read the bytes again, do not hash them).
@@ -389,28 +394,28 @@ def read_and_parse(
         data = read_bytes(Path(path))
     except (OSError, ReportError) as e:
         record["error"] = e.reason if isinstance(e, ReportError) else f"cannot read file: {e.strerror}"
-        return "failed", record, None
+        return "failed", record, None, None
     sha = old["sha256"] if trust_sha else None
     current = old is not None and (old.get("version"), old.get("layout")) == (PARSER_VERSION, RECORD_LAYOUT)
     if current and not trust_sha:  # touched or changed: the hash tells
         sha = content_hash(data)
         if old.get("sha256") == sha:
-            return "unchanged", {**old, "mtime_ns": st.st_mtime_ns}, None
+            return "unchanged", {**old, "mtime_ns": st.st_mtime_ns}, None, None
     record.update(size=st.st_size, mtime_ns=st.st_mtime_ns)
     try:
         report = parse_within(path, data, seconds, megabytes)
     except ReportError as e:
         record["error"] = e.reason
-        return "failed", record, None
+        return "failed", record, None, None
     except Exception as e:  # a parser bug must not stop the run: report it with the file
         record["error"] = f"internal error while parsing: {type(e).__name__}: {e}"
-        return "failed", record, None
+        return "failed", record, None, None
     sha = record["sha256"] = sha or report.source.sha256  # the parser hashes what it reads
     data_dict = report.to_stored()
     record["report"] = data_dict["id"] = report_id(report, sha)
     record["quality"] = quality(data_dict)
     record["fingerprint"] = fingerprint(data_dict)
-    return "parsed", record, data_dict
+    return "parsed", record, data_dict, report
 
 
 def index_file(writer, job: tuple[str, dict | None, bool, float, int]) -> tuple[str, dict, int | None]:
@@ -418,11 +423,11 @@ def index_file(writer, job: tuple[str, dict | None, bool, float, int]) -> tuple[
     provisionally, its report document to ``writer``'s segment.  Returns
     (status, record, the report document's number in the segment or None)."""
     limit_worker_memory(job[4])  # cheap; this runs only in worker processes
-    status, record, report = read_and_parse(*job)
+    status, record, report, model = read_and_parse(*job)
     docnum = None
     if report is not None:
         docnum = writer.docnum
-        writer.add_document(**report_document(report, [record["path"]]))
+        writer.add_document(**report_document(report, [record["path"]], model=model))
     writer.add_document(kind="source", id=source_id(record["path"]), source_record=pack_record(record))
     return status, record, docnum
 

@@ -80,9 +80,13 @@ def make_schema(analysis: Analysis | None = None) -> Schema:
     }
     for name in TEXT_FIELDS:
         fields[name] = TEXT(analyzer=bigram, phrase=True, field_boost=3.0 if name == "agency" else 1.0)
-    fields["year"] = NUMERIC(int, signed=False)
+    # shift_step=0: one term per number.  Whoosh's default adds 15 coarser
+    # "trie" terms per number for its own range queries; ours read only the
+    # full-precision terms (search.query.ExactRange), and 19 numbers × 16 terms
+    # were a seventh of every report's postings.
+    fields["year"] = NUMERIC(int, signed=False, shift_step=0)
     for name in KEY_FIGURES:
-        fields[name] = NUMERIC(float, signed=True)
+        fields[name] = NUMERIC(float, signed=True, shift_step=0)
     return Schema(**fields)
 
 

@@ -26,6 +26,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import heapq
+import itertools
 import math
 import multiprocessing
 import os
@@ -33,12 +34,14 @@ import shutil
 import signal
 import time
 import traceback
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.formats import Positions
 from whoosh.index import TOC, clean_files
 from whoosh.reading import SegmentReader
@@ -50,9 +53,12 @@ from index.analysis import SpanTokenizer
 # Tiered merging: once MERGE_FACTOR segments of one size class exist, they are
 # merged into one of the next class.  Segments of MERGE_MAX documents or more
 # are left alone, so a document is rewritten at most twice whatever the corpus
-# size, and 100 000 reports end in about a dozen segments instead of one per batch.
-MERGE_FACTOR = 8
-MERGE_BASE = 500  # documents in a segment of class 0: about what a worker writes per batch
+# size.  A merge costs about a third of what indexing the same reports cost
+# (measured), so the factor is wide: up to 100 000 reports (200 000 documents
+# with their sources) a document is rewritten once, and the index ends in
+# about twenty segments instead of one per batch.
+MERGE_FACTOR = 16
+MERGE_BASE = 1000  # documents in a segment of class 0: about what a worker writes per batch (500 files)
 MERGE_MAX = 30_000
 
 
@@ -68,21 +74,24 @@ class TermPool:
     def __init__(self) -> None:
         self.terms: dict[tuple[str, bytes], list] = {}
 
-    def add(self, item) -> None:
-        fieldname, text, docnum, weight, vbytes = item
-        postings = self.terms.get((fieldname, text))
-        if postings is None:
-            self.terms[(fieldname, text)] = [docnum, weight, vbytes]
-        else:
-            postings += (docnum, weight, vbytes)
+    def add(self, fieldname: str, docnum: int, items) -> int:
+        """Add one document's ``field.index()`` items; the sum of their frequencies."""
+        terms, length = self.terms, 0
+        for tbytes, freq, weight, vbytes in items:
+            length += freq
+            postings = terms.get((fieldname, tbytes))
+            if postings is None:
+                terms[(fieldname, tbytes)] = [docnum, weight, vbytes]
+            else:
+                postings += (docnum, weight, vbytes)
+        return length
 
-    def iter_postings(self):
+    def iter_terms(self) -> Iterator[tuple[str, bytes, list[int], list[float], list[bytes]]]:
+        """(field, term, docnums, weights, values) in (field, term) order."""
         terms, self.terms = self.terms, {}
         for key in sorted(terms):
-            fieldname, text = key
             flat = terms.pop(key)
-            for i in range(0, len(flat), 3):
-                yield fieldname, text, flat[i], flat[i + 1], flat[i + 2]
+            yield key[0], key[1], flat[0::3], flat[1::3], flat[2::3]
 
     def cleanup(self) -> None:
         self.terms = {}
@@ -95,11 +104,46 @@ class _Lengths:
     def __init__(self, reader, doc_count: int) -> None:
         self.reader, self.doc_count, self.columns = reader, doc_count, {}
 
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+    def column(self, fieldname: str) -> list[int]:
         column = self.columns.get(fieldname)
         if column is None:
-            column = self.columns[fieldname] = [self.reader.doc_field_length(d, fieldname, default) for d in range(self.doc_count)]
-        return column[docnum]
+            column = self.columns[fieldname] = [self.reader.doc_field_length(d, fieldname, 0) for d in range(self.doc_count)]
+        return column
+
+
+def write_terms(fieldwriter, schema, lengths: _Lengths, terms) -> None:
+    """Whoosh's ``FieldWriter.add_postings`` for postings already grouped by
+    term (``TermPool.iter_terms``), with one block at a time handed to Whoosh's
+    ``W3PostingsWriter`` instead of one call and four asserts per posting
+    (under cProfile, a fifth of a worker's time).  The blocks are Whoosh's; a test
+    reads every posting back and compares it with what Whoosh's own writer wrote."""
+    lastfield, postwriter, column, limit = None, None, [], 0
+    for fieldname, btext, docnums, weights, values in terms:
+        if fieldname != lastfield:
+            if lastfield is not None:
+                fieldwriter.finish_field()
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            lastfield, postwriter = fieldname, fieldwriter._postwriter
+            column, limit = lengths.column(fieldname), postwriter._blocklimit
+        fieldwriter.start_term(btext)
+        for start in range(0, len(docnums), limit):
+            if start:  # add_posting writes a full block when the next posting arrives
+                postwriter._write_block()
+            ids = docnums[start : start + limit]
+            ws = weights[start : start + limit]
+            postwriter._ids = array("I", ids)
+            postwriter._weights = array("f", ws)
+            postwriter._maxweight = max(0, max(ws))
+            postwriter._values = [v for v in values[start : start + limit] if v]
+            known = [n for n in map(column.__getitem__, ids) if n]
+            postwriter._minlength = min(known) if known else None
+            postwriter._maxlength = max(known) if known else 0
+        fieldwriter.finish_term()  # writes the last block
+    if lastfield is not None:
+        fieldwriter.finish_field()
+
+
+_ONE_POSITION: dict[int, bytes] = {}  # Positions.encode([p]): most terms occur once in a report
 
 
 def _fast_items(field, value):
@@ -107,7 +151,7 @@ def _fast_items(field, value):
     (the same tokens, without a Whoosh Token object per token); None for other fields."""
     analyzer = getattr(field, "analyzer", None)
     items = getattr(analyzer, "items", None)
-    if not (isinstance(field.format, Positions) and items and len(items) == 1 and isinstance(items[0], SpanTokenizer)):
+    if not (type(field.format) is Positions and items and len(items) == 1 and isinstance(items[0], SpanTokenizer)):
         return None
     positions: dict[str, list[int]] = {}
     for pos, term in enumerate(items[0].terms(value)):
@@ -116,8 +160,17 @@ def _fast_items(field, value):
             positions[term] = [pos]
         else:
             p.append(pos)
-    boost, encode = field.format.field_boost, field.format.encode
-    return [(term.encode("utf-8"), len(p), len(p) * boost, encode(p)) for term, p in positions.items()]
+    boost, encode, once = field.format.field_boost, field.format.encode, _ONE_POSITION
+    out = []
+    for term, p in positions.items():
+        if len(p) == 1:
+            vbytes = once.get(p[0])
+            if vbytes is None:
+                vbytes = once[p[0]] = encode(p)
+        else:
+            vbytes = encode(p)
+        out.append((term.encode("utf-8"), len(p), len(p) * boost, vbytes))
+    return out
 
 
 class FastSegmentWriter(SegmentWriter):
@@ -135,7 +188,7 @@ class FastSegmentWriter(SegmentWriter):
     def add_document(self, **fields) -> None:
         # SegmentWriter.add_document, with _fast_items for the analysis; no
         # vectors, spelling or per-field boosts (the schema uses none).
-        perdoc, schema, docnum, add_post = self.perdocwriter, self.schema, self.docnum, self.pool.add
+        perdoc, schema, docnum, pool = self.perdocwriter, self.schema, self.docnum, self.pool
         perdoc.start_doc(docnum)
         for fieldname in sorted(fields):
             value = fields[fieldname]
@@ -145,12 +198,9 @@ class FastSegmentWriter(SegmentWriter):
             length = 0
             if field.indexed:
                 items = _fast_items(field, value)
-                if items is None:
-                    items = field.index(value)
-                for tbytes, freq, weight, vbytes in items:
-                    if field.scorable:
-                        length += freq
-                    add_post((fieldname, tbytes, docnum, weight, vbytes))
+                length = pool.add(fieldname, docnum, field.index(value) if items is None else items)
+                if not field.scorable:
+                    length = 0
             perdoc.add_field(fieldname, field, value if field.stored else None, length)
             if field.column_type:
                 perdoc.add_column_value(fieldname, field.column_type, field.to_column_value(value))
@@ -162,7 +212,7 @@ class FastSegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         pdr = self.per_document_reader()
         try:
-            self.fieldwriter.add_postings(self.schema, _Lengths(pdr, self.docnum), self.pool.iter_postings())
+            write_terms(self.fieldwriter, self.schema, _Lengths(pdr, self.docnum), self.pool.iter_terms())
         finally:
             pdr.close()
         self.fieldwriter.close()
@@ -177,9 +227,35 @@ def finish_segment(writer: SegmentWriter):
     return segment
 
 
+def _term_postings(reader, fieldname: str, btext: bytes) -> tuple[list, list, list]:
+    """(docnums, weights, values) of one term in one segment, deleted documents
+    included, read a block at a time (Whoosh's matcher is one call per posting)."""
+    m = reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format)
+    ids: list = []
+    weights: list = []
+    values: list = []
+    if not isinstance(m, W3LeafMatcher):  # postings inlined in the term info
+        while m.is_active():
+            ids.append(m.id())
+            weights.append(m.weight())
+            values.append(m.value())
+            m.next()
+        return ids, weights, values
+    while True:
+        m._read_ids()
+        m._read_weights()
+        m._read_values()
+        ids += m._ids
+        weights += m._weights
+        values += m._values
+        if m._lastblock:
+            return ids, weights, values
+        m._goto(m._nextoffset)
+
+
 class _MergedPostings:
-    """The postings of several segments as one sorted stream, for a merge:
-    each segment's postings are sorted already, so they are interleaved
+    """The postings of several segments as one stream of terms, for a merge:
+    each segment's terms are sorted already, so they are interleaved
     (heapq.merge) rather than pooled and sorted again; memory stays small
     whatever the size of the segments."""
 
@@ -187,14 +263,38 @@ class _MergedPostings:
         self.streams: list = []
 
     def add_segment(self, reader, base: int, docmap: dict | None) -> None:
+        """``docmap``: old → new docnum of the live documents (None: no deletions, add ``base``)."""
+
         def moved():
-            for fieldname, text, docnum, weight, value in reader.iter_postings():  # live documents only
-                yield fieldname, text, (base + docnum if docmap is None else docmap[docnum]), weight, value
+            for fieldname, btext in reader.all_terms():
+                ids, weights, values = _term_postings(reader, fieldname, btext)
+                if docmap is None:
+                    ids = [base + d for d in ids]
+                else:
+                    live = [i for i, d in enumerate(ids) if d in docmap]
+                    if not live:
+                        continue
+                    ids = [docmap[ids[i]] for i in live]
+                    weights = [weights[i] for i in live]
+                    values = [values[i] for i in live]
+                yield fieldname, btext, ids, weights, values
 
         self.streams.append(moved())
 
-    def iter_postings(self):
-        return heapq.merge(*self.streams, key=itemgetter(0, 1))  # stable: segment order is docnum order
+    def iter_terms(self):
+        """As ``TermPool.iter_terms``."""
+        merged = heapq.merge(*self.streams, key=itemgetter(0, 1))  # stable: segment order is docnum order
+        for (fieldname, text), parts in itertools.groupby(merged, key=itemgetter(0, 1)):
+            parts = list(parts)
+            if len(parts) == 1:
+                yield parts[0]
+                continue
+            docnums, weights, values = [], [], []
+            for _, _, d, w, v in parts:
+                docnums += d
+                weights += w
+                values += v
+            yield fieldname, text, docnums, weights, values
 
     def cleanup(self) -> None:
         self.streams = []
@@ -300,6 +400,10 @@ def _serve(index_dir: str, open_index: Callable, handle_file: Callable, conn, sl
     the message) up to date, so the indexer can tell a file it is stuck on."""
     _die_with_parent()
     ix = open_index(index_dir)
+    # Whoosh 2.7.4 copies each memory-mapped segment file into a private
+    # BytesIO per reader, so a merge held all MERGE_FACTOR segments it reads in
+    # RAM (measured: twice their size); plain file reads cost ~7 % more CPU.
+    ix.storage.supports_mmap = False
     writer = None
     while True:
         try:

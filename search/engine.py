@@ -23,6 +23,7 @@ import numpy as np
 
 from index.build import open_index, unpack
 from index.model import Report
+from index.schema import LABELS, NUMBERS
 from search import facets as F
 from search.agency import agency_keys
 from search.columns import NONE, Columns, SegmentCache
@@ -183,6 +184,17 @@ class _Matches:
         return found
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Some reports' facet strings and headline numbers, one array entry per report."""
+
+    labels: dict[str, tuple[list[str], np.ndarray]]  # LABELS name -> (distinct values, each report's code or NONE)
+    numbers: dict[str, np.ndarray]  # NUMBERS name -> each report's value, NaN where not printed
+
+    def __len__(self) -> int:
+        return len(self.numbers["year"])
+
+
 @dataclass
 class _View:
     """What one request reads: one searcher and its generation's columns."""
@@ -192,6 +204,7 @@ class _View:
     facets: dict[str, F.FacetColumn]
     matches: _Matches
     meta: Callable[[], object]  # this searcher's meta column reader
+    generation: int  # the commit it reads
 
 
 class Engine:
@@ -224,7 +237,7 @@ class Engine:
         while (searcher := gen.take(self.ix)) is None:  # a commit landed meanwhile: wait for it to be read
             gen = self._current(wait=True)
         try:
-            yield _View(searcher, gen.columns, gen.facets, gen.matches, lambda: gen.meta_reader(searcher))
+            yield _View(searcher, gen.columns, gen.facets, gen.matches, lambda: gen.meta_reader(searcher), gen.number)
         finally:
             gen.give_back(searcher)
 
@@ -362,13 +375,17 @@ class Engine:
         base, _ = self._base(view, parse_query(request.q), "year_desc")
         return base[F.passes(view.facets, base, request.filters)]
 
-    def metas(self, request: SearchRequest) -> list[dict]:
-        """The facet values and headline numbers of every report in a result set
-        (no stored text is read), for charts and summaries."""
+    def selection(self, request: SearchRequest) -> Selection:
+        """The facet strings and headline numbers of every report in a result
+        set, as arrays (the generation's columns: nothing per report is
+        decoded), for charts and summaries."""
         with self._view() as view:
             final = self.result_set(view, request)
-            meta = view.meta() if len(final) else None
-            return [json.loads(meta[d]) for d in final.tolist()]
+            c = view.columns
+            return Selection(
+                {name: (c.label(name)[0], c.label(name)[1][final]) for name in LABELS},
+                {name: c.number(name)[final] for name in NUMBERS},
+            )
 
     def matching(self, request: SearchRequest) -> Iterator[tuple[str, Report, list[PassageHit], list[str], str | None]]:
         """Every report of a result set, in order, unpaged, for export: (id, report,
@@ -392,23 +409,24 @@ class Engine:
     def coverage(self) -> dict:
         """When the index was last written, and the folder holding every indexed file.
 
-        Cached per index generation.  No stored field is read: the file paths
-        are the sorted ``id`` terms of the source records (``source:<path>``),
-        and of those only the first and the last decide the common folder
-        (see ``search.export.source_root``).
+        Cached per index generation, and read with a searcher of the pool (not
+        one of its own, which would open every segment again).  No stored
+        field is read: the file paths are the sorted ``id`` terms of the source
+        records (``source:<path>``), and of those only the first and the last
+        decide the common folder (see ``search.export.source_root``).
         """
         from datetime import datetime, timezone
 
         from search.export import source_root
 
-        generation = self.ix.latest_generation()
         cached = self._coverage
-        if cached and cached[0] == generation:
+        if cached and cached[0] == self.ix.latest_generation():
             return cached[1]
         first = last = None
-        with self.ix.searcher() as s:
+        with self._view() as view:
+            generation = view.generation
             # absolute paths only: a name that is not UTF-8 is stored as "source:#<hash>"
-            for term in s.reader().expand_prefix("id", "source:/"):
+            for term in view.searcher.reader().expand_prefix("id", "source:/"):
                 last = term.decode("utf-8") if isinstance(term, bytes) else term
                 first = first or last
         storage = self.ix.storage

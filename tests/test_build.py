@@ -164,6 +164,67 @@ def test_fast_analysis_gives_whooshs_postings():
     assert fast_fields == 8  # body, body_bi, agency_words and the five place/sector fields
 
 
+def _postings(ix) -> dict:
+    """Every term's statistics and postings, and every document's field lengths."""
+    with ix.reader() as r:
+        out: dict = {
+            (f, t): (ti.weight(), ti.doc_frequency(), ti.min_length(), ti.max_length(), ti.max_weight(),
+                     ti.min_id(), ti.max_id(), list(r.postings(f, t).all_items()))
+            for f, t in r.all_terms() for ti in [r.term_info(f, t)]
+        }  # fmt: skip
+        for name in ("body", "body_bi"):
+            out[name] = [r.doc_field_length(d, name) for d in range(r.doc_count_all())]
+        return out
+
+
+def test_worker_segments_hold_whooshs_postings(tmp_path):
+    """A segment written by FastSegmentWriter (postings pooled by term, written
+    a block at a time), and one merged from two of those, read back exactly as
+    what Whoosh's own writer writes for the same documents: term statistics,
+    every posting with its positions, field lengths."""
+    from whoosh import index as whoosh_index
+
+    from index import segments
+    from index.build import analysis
+    from index.schema import make_schema
+
+    texts = [p.read_text(encoding="utf-8") for p in SAMPLES]
+    docs = [
+        {"kind": "report", "id": f"r{i}", "body": texts[i % 5][i * 7 : i * 7 + 300], "body_bi": texts[i % 5][i * 5 : i * 5 + 300],
+         "province": "山东省" if i % 3 else "河南省", "year": 2019 + i % 5, "new_received": float(i % 17)}
+        for i in range(300)
+    ]  # fmt: skip
+    schema = make_schema(analysis())
+
+    def new_index(name: str):
+        (tmp_path / name).mkdir()
+        return whoosh_index.create_in(tmp_path / name, schema, "t")
+
+    ix = new_index("whoosh")
+    writer = ix.writer()
+    for doc in docs:
+        writer.add_document(**doc)
+    writer.commit(merge=False)
+    want = _postings(whoosh_index.open_dir(tmp_path / "whoosh", "t"))
+    assert max(v[1] for k, v in want.items() if isinstance(k, tuple)) > 128  # a term of several posting blocks
+
+    ix = new_index("fast")
+    halves = []
+    for part in (docs[:150], docs[150:]):
+        writer = segments.FastSegmentWriter(ix, "w")
+        for doc in part:
+            writer.add_document(**doc)
+        halves.append(segments.finish_segment(writer))
+    segments.commit_segments(segments.FastSegmentWriter(ix, "c", lock=True), halves)
+    ix = whoosh_index.open_dir(tmp_path / "fast", "t")
+    assert _postings(ix) == want  # two segments, read as one
+    merged = segments.merge(ix, halves)
+    segments.commit_segments(segments.FastSegmentWriter(ix, "c", lock=True), [], {s.segment_id(): merged for s in halves})
+    ix = whoosh_index.open_dir(tmp_path / "fast", "t")
+    assert len(ix._segments()) == 1
+    assert _postings(ix) == want
+
+
 def test_same_named_agencies_of_two_cities_are_two_reports(tmp_path):
     from benchmarks.corpus import make_corpus
 

@@ -255,7 +255,7 @@ def test_an_index_with_no_reports_yet_answers(tmp_path):
     for q in ("", "应急", "year:2023"):
         result = engine.search(SearchRequest(q=q, filters={"year": ["2023"]}))
         assert result.total == 0 and result.hits == [] and result.facets
-    assert list(engine.matching(SearchRequest())) == [] and engine.metas(SearchRequest()) == []
+    assert list(engine.matching(SearchRequest())) == [] and len(engine.selection(SearchRequest())) == 0
     client = create_app(tmp_path, TESTING=True).test_client()
     for url in ("/", "/?q=应急", "/search.json", "/search.csv", "/stats", "/stats.json"):
         response = client.get(url)

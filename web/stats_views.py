@@ -1,20 +1,19 @@
 """``/stats``: compare the reports of a result set in charts; ``/stats.json`` has the numbers.
 
 Same URL parameters as the search page, and the same facets beside the
-charts.  Only the per-report facet values and headline numbers are read
-(``Engine.metas``, plus one search of one hit for the facet counts), so this
-is cheap even for every report in the index.  A number a report did not print is left out of a sum and
+charts.  Only the facet strings and headline numbers are read, as the arrays
+search already holds (``Engine.selection``, plus one search of one hit for the
+facet counts), so this is cheap even for every report in the index.  A number a report did not print is left out of a sum and
 counted as "未填报", never taken as 0.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-
+import numpy as np
 from flask import Blueprint, current_app, render_template, request
 
 from index.template import KEY_FIGURES
-from search.engine import SearchRequest
+from search.engine import SearchRequest, Selection
 from search.query import parse_query
 from web import engine
 from web.charts import BarRow, Chart, bar_chart
@@ -26,6 +25,11 @@ OUTCOMES = ("disclosed", "partially_disclosed", "withheld", "unavailable", "not_
 TOP_AGENCIES = 15
 
 
+# rate → (numerator, denominator), both headline numbers of one report
+RATES = {"withheld": ("withheld", "processed_total"), "review_corrected": ("review_corrected", "review")}
+RATE_LABELS = {"withheld": "不予公开占办理总数", "review_corrected": "行政复议被纠正"}
+
+
 def _group() -> dict:
     return {"reports": 0, "new_received": 0, "new_received_unknown": 0, "outcomes": dict.fromkeys(OUTCOMES, 0),
             "outcomes_unknown": 0, "inconsistent": 0,
@@ -33,29 +37,52 @@ def _group() -> dict:
             "rate_sums": {rate: [0, 0, 0] for rate in RATES}}  # fmt: skip
 
 
-def _add(g: dict, meta: dict) -> None:
-    f = meta["figures"]
-    g["reports"] += 1
-    g["inconsistent"] += not meta["consistent"]
-    if f.get("new_received") is None:
-        g["new_received_unknown"] += 1
-    else:
-        g["new_received"] += f["new_received"]
-    if any(f.get(k) is None for k in OUTCOMES):
-        g["outcomes_unknown"] += 1
-    for k in OUTCOMES:
-        g["outcomes"][k] += f.get(k) or 0
+def _num(x: float) -> int | float:
+    """A sum as printed: whole numbers as int."""
+    x = float(x)
+    return int(x) if x.is_integer() else x
+
+
+def _groups(sel: Selection, keys: list, codes: np.ndarray) -> dict:
+    """key → the group of the reports whose code is its index in ``keys``
+    (groups without a report left out): counts and sums, by ``np.bincount``."""
+    n = len(keys)
+
+    def count(mask: np.ndarray) -> list[int]:
+        return np.bincount(codes, weights=mask, minlength=n).astype(np.int64).tolist()
+
+    def total(values: np.ndarray) -> list:
+        return [_num(x) for x in np.bincount(codes, weights=np.nan_to_num(values), minlength=n)]
+
+    f = sel.numbers
+    reports = np.bincount(codes, minlength=n).tolist()
+    columns = {
+        "inconsistent": count(f["consistent"] == 0),
+        "new_received_unknown": count(np.isnan(f["new_received"])),
+        "new_received": total(f["new_received"]),
+        "outcomes_unknown": count(np.isnan(np.stack([f[k] for k in OUTCOMES])).any(axis=0)),
+        "outcomes": {k: total(f[k]) for k in OUTCOMES},
+        "rate_sums": {},
+    }
     for rate, (num_key, den_key) in RATES.items():
-        if f.get(num_key) is not None and f.get(den_key) is not None:
-            sums = g["rate_sums"][rate]
-            sums[0] += f[num_key]
-            sums[1] += f[den_key]
-            sums[2] += 1
+        both = ~np.isnan(f[num_key]) & ~np.isnan(f[den_key])
+        columns["rate_sums"][rate] = (total(np.where(both, f[num_key], 0)), total(np.where(both, f[den_key], 0)), count(both))
+    out = {}
+    for i, key in enumerate(keys):
+        if reports[i]:
+            g = _group()
+            g.update(reports=reports[i], inconsistent=columns["inconsistent"][i], new_received=columns["new_received"][i],
+                     new_received_unknown=columns["new_received_unknown"][i], outcomes_unknown=columns["outcomes_unknown"][i])  # fmt: skip
+            g["outcomes"] = {k: columns["outcomes"][k][i] for k in OUTCOMES}
+            g["rate_sums"] = {rate: [num[i], den[i], both[i]] for rate, (num, den, both) in columns["rate_sums"].items()}
+            out[key] = g
+    return out
 
 
-# rate → (numerator, denominator), both headline numbers of one report
-RATES = {"withheld": ("withheld", "processed_total"), "review_corrected": ("review_corrected", "review")}
-RATE_LABELS = {"withheld": "不予公开占办理总数", "review_corrected": "行政复议被纠正"}
+def _by_label(sel: Selection, name: str) -> tuple[list, np.ndarray]:
+    """(keys, codes) for ``_groups``: the label's values, None (not known) first."""
+    values, codes = sel.labels[name]
+    return [None, *values], codes.astype(np.int64) + 1  # NONE (-1) becomes 0: None
 
 
 def _rates(g: dict) -> dict:
@@ -66,24 +93,19 @@ def _rates(g: dict) -> dict:
     return out
 
 
-def summarize(metas: list[dict]) -> dict:
+def summarize(sel: Selection) -> dict:
     """The numbers behind the charts: by year (every year between the first and
-    the last, none left out), by province, by sector, and the top agencies."""
-    years: dict = defaultdict(_group)
-    provinces: dict = defaultdict(_group)
-    sectors: dict = defaultdict(_group)
-    agencies: dict = defaultdict(lambda: {"new_received": 0, "reports": 0, "years": []})
-    for meta in metas:
-        _add(years[meta["year"]], meta)
-        _add(provinces[meta["province"] or None], meta)
-        _add(sectors[meta["sector"] or None], meta)
-        if meta["figures"].get("new_received") is not None:
-            a = agencies[meta["agency"] or None]
-            a["new_received"] += meta["figures"]["new_received"]
-            a["reports"] += 1
-            a["years"].append(meta["year"])
-    known = [y for y in years if y]
-    span = list(range(min(known), max(known) + 1)) if known else []
+    the last, none left out), by province, by sector, and the top agencies.
+    Counted over the arrays of ``Engine.selection``: a few vector operations
+    whatever the number of reports."""
+    year = sel.numbers["year"]
+    known = ~np.isnan(year)
+    distinct = np.unique(year[known]).astype(np.int64)
+    year_codes = np.where(known, np.searchsorted(distinct, np.nan_to_num(year)) + 1, 0)
+    years = _groups(sel, [None, *distinct.tolist()], year_codes)
+    provinces = _groups(sel, *_by_label(sel, "province"))
+    sectors = _groups(sel, *_by_label(sel, "sector"))
+    span = list(range(int(distinct[0]), int(distinct[-1]) + 1)) if len(distinct) else []
     by_year = [{"year": y, **years[y], **_rates(years[y])} if y in years else {"year": y, **_group(), **_rates(_group())} for y in span]
     if None in years:
         by_year.append({"year": None, **years[None], **_rates(years[None])})
@@ -92,14 +114,33 @@ def summarize(metas: list[dict]) -> dict:
         rows = [{key: name, **g, **_rates(g)} for name, g in groups.items()]
         return sorted(rows, key=lambda r: (-r["reports"], -r["new_received"], r[key] or ""))
 
-    top = sorted(agencies.items(), key=lambda kv: (-kv[1]["new_received"], kv[0] or ""))[:TOP_AGENCIES]
     return {
-        "reports": len(metas),
+        "reports": len(sel),
         "by_year": by_year,
         "by_province": breakdown(provinces, "province"),
         "by_sector": breakdown(sectors, "sector"),
-        "top_agencies": [{"agency": name, **a, "years": sorted(y for y in a["years"] if y)} for name, a in top],
+        "top_agencies": _top_agencies(sel, year),
     }
+
+
+def _top_agencies(sel: Selection, year: np.ndarray) -> list[dict]:
+    """The TOP_AGENCIES agencies with the most new applications, over the reports that printed that number."""
+    keys, codes = _by_label(sel, "agency")
+    received = sel.numbers["new_received"]
+    printed = ~np.isnan(received)
+    sums = np.bincount(codes[printed], weights=received[printed], minlength=len(keys))
+    reports = np.bincount(codes[printed], minlength=len(keys))
+    candidates = np.flatnonzero(reports)
+    if len(candidates) > TOP_AGENCIES:  # only those that can be in the top: at least the TOP_AGENCIES-th sum
+        cut = np.partition(sums[candidates], -TOP_AGENCIES)[-TOP_AGENCIES]
+        candidates = candidates[sums[candidates] >= cut]
+    top = sorted(candidates.tolist(), key=lambda c: (-sums[c], keys[c] or ""))[:TOP_AGENCIES]
+    out = []
+    for c in top:
+        of = year[printed & (codes == c)]
+        out.append({"agency": keys[c], "new_received": _num(sums[c]), "reports": int(reports[c]),
+                    "years": sorted(int(y) for y in of[~np.isnan(of)] if y)})  # fmt: skip
+    return out
 
 
 UNKNOWN = {"year": "年度不详", "province": "（省份不详）", "sector": "（领域不详）", "agency": "（机关不详）"}
@@ -197,9 +238,9 @@ def _n(v: float) -> str:
 def _run():
     req, notes = read_request(request.args, current_app.config["PER_PAGE"])
     notes += engine().clean(req)  # unknown facets and sorts dropped, with a note
-    metas = engine().metas(req)
+    selection = engine().selection(req)
     parsed = parse_query(req.q)
-    return req, parsed, notes + parsed.notes, summarize(metas)
+    return req, parsed, notes + parsed.notes, summarize(selection)
 
 
 @bp.route("/stats")
