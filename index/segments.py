@@ -399,11 +399,7 @@ def _serve(index_dir: str, open_index: Callable, handle_file: Callable, conn, sl
     monotonic clock every process shares) and ``position[slot]`` (which job of
     the message) up to date, so the indexer can tell a file it is stuck on."""
     _die_with_parent()
-    ix = open_index(index_dir)
-    # Whoosh 2.7.4 copies each memory-mapped segment file into a private
-    # BytesIO per reader, so a merge held all MERGE_FACTOR segments it reads in
-    # RAM (measured: twice their size); plain file reads cost ~7 % more CPU.
-    ix.storage.supports_mmap = False
+    ix = open_index(index_dir)  # read through the file, not mapped (storage.open_storage says why)
     writer = None
     while True:
         try:

@@ -90,7 +90,15 @@ class SyncedStorage(FileStorage):
 
 
 def open_storage(folder: str | Path) -> SyncedStorage:
-    return SyncedStorage(str(folder))
+    """The index's storage, read through the file, never memory-mapped: Whoosh
+    2.7.4 copies each mapped segment file into a private BytesIO per reader
+    (``BufferFile``), so every reader of a large index held its postings and
+    stored fields in RAM once each: a merge all the segments it reads, a pool
+    of searchers the index four times over (1.4 GB at 10 000 reports), and the
+    indexer's own start over a 100 000-report index most of a minute and 2 GB.
+    Plain reads share the OS page cache instead (~7 % more CPU in a merge,
+    ~25 % slower matching)."""
+    return SyncedStorage(str(folder), supports_mmap=False)
 
 
 def exists(folder: str | Path, indexname: str) -> bool:

@@ -212,12 +212,7 @@ class Engine:
 
     def __init__(self, index_dir) -> None:
         self.index_dir = index_dir
-        self.ix = open_index(index_dir)
-        # Whoosh 2.7.4 copies each memory-mapped segment file into a private
-        # BytesIO per reader: a pool of searchers would hold the postings in
-        # RAM once each (1.4 GB for four searchers at 10 000 reports).  Plain
-        # file reads share the OS page cache instead, for ~25 % slower matching.
-        self.ix.storage.supports_mmap = False
+        self.ix = open_index(index_dir)  # read through the file, not mapped (index/storage.py says why)
         self._segments = SegmentCache()
         self._refreshing = threading.Lock()  # held only while a new commit is read
         self._gen: _Generation | None = None

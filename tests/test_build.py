@@ -349,3 +349,19 @@ def test_a_stored_report_maps_offsets_as_a_fresh_parse_without_normalising_again
     assert len(again.offsets) == len(fresh.offsets) == len(fresh.text)
     assert all(again.offsets[i] == fresh.offsets[i] for i in range(len(fresh.text)))
     assert again.passages == fresh.passages
+
+
+def test_no_reader_maps_the_index_into_memory(corpus, tmp_path, monkeypatch):
+    """Whoosh copies a memory-mapped segment file into RAM per reader (storage.py):
+    the indexer, its workers and search all read through the file instead."""
+    import types
+
+    from whoosh.filedb import compound
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a segment was memory-mapped")
+
+    monkeypatch.setattr(compound, "mmap", types.SimpleNamespace(mmap=refuse, ACCESS_READ=1, error=OSError))
+    build_index([corpus], tmp_path / "ix", workers=1)  # the workers are forked: the patch holds there too
+    assert Engine(tmp_path / "ix").search(SearchRequest(q="应急管理局")).total >= 1
+    assert build_index([corpus], tmp_path / "ix", workers=1).unchanged
