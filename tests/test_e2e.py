@@ -162,7 +162,7 @@ def test_search_filter_read_and_export(page, server, app, tmp_path):
     data = saved.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     lines = data.decode("utf-8-sig").strip().splitlines()
-    assert len(lines) == 1 + 4 and lines[0].startswith("编号,机关,年度")  # Chinese headers for Excel
+    assert len(lines) == 1 + 4 and lines[0].startswith("编号,机关,机关标识（跨年度）,年度")  # Chinese headers for Excel
     assert any(WEIBIN in line for line in lines)
 
 
