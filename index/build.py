@@ -125,29 +125,17 @@ def pack_record(record: dict) -> bytes:
 
 
 def load_records(ix) -> dict[str, dict]:
-    """path → source record, for every file the index has read.
-
-    An index written before the ``source_record`` column (RECORD_LAYOUT 1) kept
-    them as stored fields: it gets the column, and its records are read the old,
-    slow way this once (they are all out of date anyway).  Any column added
-    since (``paragraphs``) is added the same way; the parser version bump
-    that came with it fills it."""
-    missing = [name for name in ("source_record", "paragraphs") if name not in ix.schema]
-    if missing:
-        writer = ix.writer()
-        for name in missing:
-            writer.add_field(name, make_schema()[name])
-        writer.commit(merge=False)
-        ix = ix.refresh()
+    """path → source record, for every file the index has read (the
+    ``source_record`` column; an index written without it has another layout
+    and is built again instead, see :func:`build_index`)."""
     out: dict[str, dict] = {}
     with ix.searcher() as s:
         for leaf, _ in s.reader().leaf_readers():  # segment by segment: much cheaper per document
             if ("kind", "source") not in leaf:
                 continue
-            column = leaf.column_reader("source_record") if leaf.has_column("source_record") else None
+            column = leaf.column_reader("source_record")
             for d in leaf.postings("kind", "source").all_ids():
-                raw = column[d] if column is not None else b""
-                rec = json.loads(raw.decode("utf-8", "surrogateescape")) if raw else leaf.stored_fields(d)["record"]
+                rec = json.loads(column[d].decode("utf-8", "surrogateescape"))
                 out[rec["path"]] = rec
     return out
 
@@ -541,7 +529,6 @@ class _Run:
             raise
         except Exception as e:  # a record Whoosh cannot give back: the index is damaged, not this run
             raise storage.DamagedIndex(ix.storage.folder, f"the record of a file it has read cannot be read: {storage.plain(e)}") from None
-        self.ix = ix.refresh()  # load_records may have added a column
         self.holders: dict[str, set[str]] = {}
         for path, rec in self.records.items():
             if rec.get("report"):

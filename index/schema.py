@@ -94,7 +94,9 @@ def layout(schema: Schema) -> dict[str, tuple]:
     """What reading an index depends on, field by field: the field's kind, how its
     postings are stored, its numeric trie step and a fixed column's width.  An
     index whose layout is not :func:`make_schema`'s was written by another
-    version and cannot be read or added to as this one writes it."""
+    version: search still reads it (what a column lacks comes from ``meta``),
+    but this version's documents would not fit it, so the indexer builds it
+    again."""
     out = {}
     for name in schema.names():
         f = schema[name]
