@@ -141,7 +141,7 @@ def to_csv(rows: Iterable[dict], headers: str = "keys") -> Iterator[str]:
     yield "\ufeff"
     writer.writerow(HEADERS if headers == "zh" else dict(zip(COLUMNS, COLUMNS, strict=True)))
     for r in rows:
-        writer.writerow({k: _csv_value(v) for k, v in r.items()})
+        writer.writerow({k: csv_value(v) for k, v in r.items()})
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -153,7 +153,9 @@ def to_csv(rows: Iterable[dict], headers: str = "keys") -> Iterator[str]:
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_value(v):
+def csv_value(v):
+    """A value as a CSV cell: 是/否, whole numbers without ".0", and text a
+    spreadsheet would run as a formula quoted."""
     if isinstance(v, bool):
         return "是" if v else "否"
     if isinstance(v, float) and v.is_integer():

@@ -27,10 +27,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from search.engine import Engine
+
+def attachment(body, mimetype: str, name: str) -> Response:
+    """A download of ``body`` (a string, or an iterable of them to stream) as
+    UTF-8 ``mimetype``, saved as ``name``: every CSV and JSONL twin."""
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
+    response.headers["Content-Disposition"] = f"attachment; filename={name}"
+    return response
+
 
 # No inline script or style anywhere: the JS and CSS are static files.  SVG
 # charts use presentation attributes (fill=…), which CSP does not restrict.

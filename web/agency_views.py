@@ -23,9 +23,9 @@ from werkzeug.datastructures import MultiDict
 from search.agency import BY_FLAG, RATES, agency_history, display_name, report_agency
 from search.compare import TABLES, compare
 from search.engine import SearchRequest
-from search.export import _csv_value as csv_value  # one rule for every CSV the site writes
+from search.export import csv_value  # one rule for every CSV the site writes
 from search.rank import DEFAULT, LIMIT_MAX, METRICS, rank
-from web import engine
+from web import attachment, engine
 from web.charts import small_multiple
 from web.format import num
 from web.report_views import load
@@ -41,10 +41,7 @@ def _csv(rows: list[list], name: str) -> Response:
     """A CSV twin: UTF-8 with a BOM, document text guarded against spreadsheet formulas (as the search CSV)."""
     out = io.StringIO()
     csv.writer(out).writerows([[csv_value(v) for v in row] for row in rows])
-    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")  # BOM: Excel reads the Chinese
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f"attachment; filename={name}"
-    return response
+    return attachment("\ufeff" + out.getvalue(), "text/csv", name)  # BOM: Excel reads the Chinese
 
 
 def value_text(value, kind: str) -> str:

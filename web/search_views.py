@@ -16,7 +16,7 @@ from index.region import place_leaf, place_parts
 from search import facets as F
 from search.engine import SearchRequest
 from search.export import row, source_names, to_csv, to_jsonl
-from web import engine
+from web import attachment, engine
 from web.urls import Links, page_window, read_request
 
 bp = Blueprint("search", __name__)
@@ -163,10 +163,7 @@ def _export(fmt: str, mimetype: str, write) -> Response:
 
     name = f"nianbao-{datetime.now():%Y%m%d-%H%M%S}.{fmt}"
     # Streamed without the request context: everything the rows need is captured above.
-    response = Response(write(rows()), mimetype=mimetype)
-    response.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
-    response.headers["Content-Disposition"] = f"attachment; filename={name}"
-    return response
+    return attachment(write(rows()), mimetype, name)
 
 
 @bp.route("/search.csv")
