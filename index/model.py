@@ -133,6 +133,11 @@ class Report:
         return all(c.ok for c in self.checks)
 
     def passage(self, passage_id: str) -> Passage | None:
+        # ids number the passages in order from p1 (index.structure.build_passages):
+        # one look, not a walk through a long report's passages for every table row
+        n = int(passage_id[1:]) if passage_id[1:].isdigit() else 0
+        if 0 < n <= len(self.passages) and self.passages[n - 1].id == passage_id:
+            return self.passages[n - 1]
         return next((p for p in self.passages if p.id == passage_id), None)
 
     def passage_at(self, offset: int) -> Passage | None:

@@ -27,7 +27,7 @@ from index.schema import LABELS, NUMBERS
 from search import facets as F
 from search.agency import agency_keys
 from search.columns import NONE, Columns, SegmentCache
-from search.passages import PassageHit, Reasons, match_spans, snippet
+from search.passages import HIT_MATCHES, Occurrences, PassageHit, Reasons, match_spans, snippet
 from search.query import ParsedQuery, compile_query, parse_query
 
 SORTS = {
@@ -112,6 +112,7 @@ class _Generation:
         self.columns = columns
         self.facets = F.table(columns)
         self.matches = _Matches()
+        self.decoded = _Decoded()
         self._meta: dict[int, object] = {}  # id(searcher) -> its meta column reader; they live as long as this
         self._idle = [first]
         self._users = 0
@@ -184,6 +185,60 @@ class _Matches:
         return found
 
 
+@dataclass
+class _Shown:
+    """What a hit shows of a stored report: its id, files and rebuilt report,
+    with its folded text when it is a big one (kept, see :class:`_Decoded`)."""
+
+    id: str
+    sources: list[str]
+    report: Report
+    text: Occurrences | None = None
+
+
+class _Decoded:
+    """A generation's big reports recently shown as hits, rebuilt, by document number.
+
+    Reading, unpacking, rebuilding and folding a report costs with its size:
+    for the largest the file limit lets in (a 9 MB file, 3 million
+    characters) about 0.4 s, paid again by every search that shows it.  Only
+    big ones are kept: a usual report rebuilds in well under a millisecond,
+    and keeping those would only take memory.  At most ``BUDGET`` stored
+    bytes (a report in memory is some fifty times its stored size), least
+    recently shown dropped first; the one just shown is always kept.  A
+    document number means one report only within a generation, so the next
+    commit starts afresh."""
+
+    SMALLEST = 64 * 1024  # stored (compressed) bytes; a usual report is about a tenth of that
+    BUDGET = 2 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[int, tuple[int, _Shown]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def kept(self, docnum: int) -> _Shown | None:
+        with self._lock:
+            found = self._entries.get(docnum)
+            if found is None:
+                return None
+            self._entries.move_to_end(docnum)
+            return found[1]
+
+    def shown(self, docnum: int, fields: dict) -> _Shown:
+        """The hit material of a report from its stored fields (best called
+        with no searcher held: a big rebuild holds up no one)."""
+        blob = fields["data"]
+        report = Report.from_dict(unpack(blob))
+        if len(blob) < self.SMALLEST:
+            return _Shown(fields["id"], fields["record"]["sources"], report)
+        shown = _Shown(fields["id"], fields["record"]["sources"], report, Occurrences(report.text))
+        with self._lock:
+            self._entries[docnum] = (len(blob), shown)
+            while sum(size for size, _ in self._entries.values()) > self.BUDGET and len(self._entries) > 1:
+                self._entries.popitem(last=False)
+        return shown
+
+
 @dataclass(frozen=True)
 class Selection:
     """Some reports' facet strings and headline numbers, one array entry per report."""
@@ -203,6 +258,7 @@ class _View:
     columns: Columns
     facets: dict[str, F.FacetColumn]
     matches: _Matches
+    decoded: _Decoded
     meta: Callable[[], object]  # this searcher's meta column reader
     generation: int  # the commit it reads
 
@@ -232,7 +288,7 @@ class Engine:
         while (searcher := gen.take(self.ix)) is None:  # a commit landed meanwhile: wait for it to be read
             gen = self._current(wait=True)
         try:
-            yield _View(searcher, gen.columns, gen.facets, gen.matches, lambda: gen.meta_reader(searcher), gen.number)
+            yield _View(searcher, gen.columns, gen.facets, gen.matches, gen.decoded, lambda: gen.meta_reader(searcher), gen.number)
         finally:
             gen.give_back(searcher)
 
@@ -293,9 +349,10 @@ class Engine:
                 notes.append(f"第 {request.page} 页超出范围（共 {-(-len(final) // request.per_page)} 页）")
             stored = self._stored(view, [d for d, _ in page])
             keys = agency_keys(view.columns, [d for d, _ in page])
+            decoded = view.decoded
         why = Reasons.of(parsed, request.filters)
         # Highlighting is the costly part of a big report: no searcher is held meanwhile.
-        hits = [_hit(meta, fields, score, why, key) for (_, score), (meta, fields), key in zip(page, stored, keys)]
+        hits = [_hit(meta, kept or decoded.shown(d, fields), score, why, key) for (d, score), (meta, kept, fields), key in zip(page, stored, keys)]
         return SearchResult(request, parsed, len(final), hits, facet_list, notes)
 
     def _base(self, view: _View, parsed: ParsedQuery, sort: str) -> tuple[np.ndarray, np.ndarray | None]:
@@ -344,9 +401,14 @@ class Engine:
         order = docs[np.lexsort(keys)]
         return [(d, None) for d in (order if needed is None else order[:needed]).tolist()]
 
-    def _stored(self, view: _View, docs: list[int]) -> list[tuple[dict, dict]]:
+    def _stored(self, view: _View, docs: list[int]) -> list[tuple[dict, _Shown | None, dict | None]]:
+        """Each document's meta, and its big report as kept or else its stored fields."""
         meta = view.meta() if docs else None
-        return [(json.loads(meta[d]), view.searcher.stored_fields(d)) for d in docs]
+        out = []
+        for d in docs:
+            kept = view.decoded.kept(d)
+            out.append((json.loads(meta[d]), kept, None if kept else view.searcher.stored_fields(d)))
+        return out
 
     # -------------------------------------------------------------- one report
 
@@ -432,13 +494,13 @@ class Engine:
         return info
 
 
-def _hit(meta: dict, stored: dict, score: float | None, why: Reasons, agency_key: str | None = None) -> Hit:
+def _hit(meta: dict, shown: _Shown, score: float | None, why: Reasons, agency_key: str | None) -> Hit:
     # With its tables: a table row is a passage too, and a number condition shows its cell.
-    report = Report.from_dict(unpack(stored["data"]))
+    report = shown.report
     literals = why.literals
-    matches = match_spans(report, literals)
+    matches = match_spans(report, literals, shown.text, first=HIT_MATCHES)
     return Hit(
-        id=stored["id"],
+        id=shown.id,
         agency=meta["agency"],
         year=meta["year"],
         region={k: meta[k] for k in ("province", "city", "county")},
@@ -449,7 +511,7 @@ def _hit(meta: dict, stored: dict, score: float | None, why: Reasons, agency_key
         figures=meta["figures"],
         snippet=snippet(report, literals, matches=matches),
         passages=why.passages(report, matches=matches),
-        sources=stored["record"]["sources"],
+        sources=shown.sources,
         warnings=meta["warnings"],
         failed_checks=meta.get("failed_checks"),  # None in an index written before the count was kept
         score=score,

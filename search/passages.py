@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import heapq
 import re
-from bisect import bisect_left
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 from html import escape
 
 from index.analysis import fold_with_origin, stream
@@ -37,13 +38,15 @@ class Occurrences:
     def __init__(self, text: str):
         self.folded, self.origin = fold_with_origin(text)
 
-    def find(self, literal: str) -> list[Span]:
+    def find(self, literal: str, first: int | None = None) -> list[Span]:
+        """Where ``literal`` occurs, in order; only the ``first`` matches when given."""
         pattern = _pattern(literal)
         if pattern is None:
             return []
+        found = islice(pattern.finditer(self.folded), first)
         if self.origin is None:
-            return [m.span() for m in pattern.finditer(self.folded)]
-        return [(self.origin[m.start()], self.origin[m.end() - 1] + 1) for m in pattern.finditer(self.folded)]
+            return [m.span() for m in found]
+        return [(self.origin[m.start()], self.origin[m.end() - 1] + 1) for m in found]
 
 
 @lru_cache(maxsize=1024)
@@ -117,12 +120,22 @@ class Condition:
     text: str
 
 
-def match_spans(report: Report, literals: list[str]) -> dict[str, list[Span]]:
-    """Each literal's matches in the whole text, in order."""
+def match_spans(report: Report, literals: list[str], text: Occurrences | None = None, *, first: int | None = None) -> dict[str, list[Span]]:
+    """Each literal's matches in the whole text, in order; only its ``first``
+    ones when given (``text``: the report's text already folded, when the
+    caller keeps it)."""
     if not literals:
         return {}
-    text = Occurrences(report.text)
-    return {lit: text.find(lit) for lit in literals}
+    text = text or Occurrences(report.text)
+    return {lit: text.find(lit, first) for lit in literals}
+
+
+# A search hit's passages and snippet look at each literal's first this many
+# matches: the choice among them is as good, and a report that prints a word
+# tens of thousands of times (the largest the file limit lets in) costs a
+# search no more than one that prints it 250 times.  A usual report
+# has a few dozen.
+HIT_MATCHES = 250
 
 
 # ---------------------------------------------------------------- table rows as passages
@@ -265,10 +278,10 @@ def best_passages(
     row (label and numbers) ranks before the same row as printed, which is
     shown only for a term its label lacks.
 
-    The work is linear in the report: each passage finds its matches by
-    bisection in the sorted spans (passages × literals × log(matches)); the
-    at most ``MAX_PASSAGES`` picks then run over the best few candidates of
-    each set of terms covered, however long the report.
+    The work grows with the matches, not the report: each match finds its
+    passage by bisection (matches × log(passages)); the at most
+    ``MAX_PASSAGES`` picks then run over the best few candidates of each set
+    of terms covered, however long the report.
     A report kept in several versions (``Report.versions``) offers the other
     versions' passages too, after its own among equals: a word printed only
     in a corrected version still shows where.
@@ -279,30 +292,44 @@ def best_passages(
     literals = [lit for lit in literals if lit in term_of]
     if not literals and not conditions:
         return []
-    matches = match_spans(report, literals) if matches is None else matches
+    matches = match_spans(report, literals, first=HIT_MATCHES) if matches is None else matches
     matches = {lit: spans for lit, spans in matches.items() if lit in term_of}
     candidates = _table_rows(report, literals, term_of, list(conditions), len(terms))
     candidates += _text(report, matches, term_of, None)
     for n, version in enumerate(report.versions):
         if version.report is not None:  # another version's text: for a term this one lacks
-            candidates += _text(version.report, match_spans(version.report, literals), term_of, n)
+            candidates += _text(version.report, match_spans(version.report, literals, first=HIT_MATCHES), term_of, n)
     return [c.make() for c in _cover(candidates, limit)]
 
 
 def _text(report: Report, matches: dict[str, list[Span]], term_of: dict[str, int], version: int | None) -> list[_Candidate]:
-    """The passages of ``report``'s text holding a literal, as candidates."""
+    """The passages of ``report``'s text holding a literal, as candidates.
+
+    Each match finds its passage by bisection (passages are in document order
+    and do not overlap: ``index.structure.build_passages``), so the work is
+    matches × log(passages), and a long report's passages without a match
+    are never looked at."""
+    passages = report.passages
+    inside: dict[int, dict[str, list[Span]]] = {}  # passage index -> literal -> its matches there
+    for lit, spans in matches.items():
+        for span in spans:
+            i = bisect_right(passages, span[0], key=_start) - 1
+            if i >= 0 and span[0] < passages[i].end:
+                inside.setdefault(i, {}).setdefault(lit, []).append(span)
     out = []
-    for p in report.passages:
-        inside = {lit: spans[bisect_left(spans, (p.start,)) : bisect_left(spans, (p.end,))] for lit, spans in matches.items()}
-        covers = frozenset(term_of[lit] for lit, spans in inside.items() if spans)
-        if covers:
-            distinct = sum(1 for spans in inside.values() if spans)
-            total = sum(len(s) for s in inside.values())
-            rank = (_KIND_RANK.get(p.kind, 1), -distinct, -total, p.start)
-            flat = [s for spans in inside.values() for s in spans]
-            make = lambda p=p, flat=flat, distinct=distinct: _hit(report, p, flat, distinct, version)  # noqa: E731
-            out.append(_Candidate(covers, rank, make, p.row if version is None else None, version or 0))
+    for i in sorted(inside):
+        p, found = passages[i], inside[i]
+        covers = frozenset(term_of[lit] for lit in found)
+        distinct, total = len(found), sum(len(s) for s in found.values())
+        rank = (_KIND_RANK.get(p.kind, 1), -distinct, -total, p.start)
+        flat = [s for spans in found.values() for s in spans]
+        make = lambda p=p, flat=flat, distinct=distinct: _hit(report, p, flat, distinct, version)  # noqa: E731
+        out.append(_Candidate(covers, rank, make, p.row if version is None else None, version or 0))
     return out
+
+
+def _start(p: Passage) -> int:
+    return p.start
 
 
 def _cover(candidates: list[_Candidate], limit: int) -> list[_Candidate]:
@@ -337,7 +364,7 @@ def _hit(report: Report, p: Passage, spans: list[Span], matched: int, version: i
 
 def snippet(report: Report, literals: list[str], width: int = 120, matches: dict[str, list[Span]] | None = None) -> str:
     """A short highlighted excerpt around the first match (or the report's opening)."""
-    matches = match_spans(report, literals) if matches is None else matches
+    matches = match_spans(report, literals, first=HIT_MATCHES) if matches is None else matches
     spans = merge([s for spans in matches.values() for s in spans])
     if not spans:
         first = next((p for p in report.passages if p.kind == "paragraph"), None)

@@ -463,37 +463,103 @@ def test_a_link_to_a_file_outside_the_folder_is_read_under_the_links_own_path(tm
 # --- item 2: passage selection in a large report is bounded in work ------------------------
 
 
-class CountingSpans(list):
-    """A literal's match list that counts every element read from it: each probe
-    of a bisection and each element of a slice (the work passage selection does)."""
+class Counting(list):
+    """A list that counts every element read from it: each index (a probe of a
+    bisection), each element of a slice and of an iteration."""
 
     touched = 0
 
     def __getitem__(self, i):
         got = super().__getitem__(i)
-        CountingSpans.touched += len(got) if isinstance(i, slice) else 1
+        Counting.touched += len(got) if isinstance(i, slice) else 1
         return got
 
+    def __iter__(self):
+        for item in super().__iter__():
+            Counting.touched += 1
+            yield item
 
-def test_passage_selection_in_a_2_mb_report_is_linear_not_passages_times_matches():
-    import math
 
-    from search.passages import best_passages, match_spans
-
-    line = "本机关依法公开行政处罚决定，接受社会监督。\n"
+def _two_mb_report(line: str):
     text = TEXT + line * (2 * MB // len(line.encode("utf-8")) + 1)
     assert len(text.encode("utf-8")) > 2 * MB
-    report = parse_text(text)
-    literals = ["行政处罚", "社会监督"]
-    matches = {lit: CountingSpans(spans) for lit, spans in match_spans(report, literals).items()}
-    passages, found = len(report.passages), sum(len(s) for s in matches.values())
-    assert passages > 30_000 and found > 60_000
+    return parse_text(text)
 
-    CountingSpans.touched = 0
+
+def _counted_selection(report, literals):
+    """``best_passages``' hits and how many passages and matches it read."""
+    from search.passages import best_passages, match_spans
+
+    matches = {lit: Counting(spans) for lit, spans in match_spans(report, literals).items()}
+    report.passages = Counting(report.passages)
+    Counting.touched = 0
     hits = best_passages(report, literals, matches=matches)
+    return hits, Counting.touched, sum(len(s) for s in matches.values())
+
+
+def test_passage_selection_in_a_2_mb_report_grows_with_the_matches_not_passages_times_matches():
+    import math
+
+    report = _two_mb_report("本机关依法公开行政处罚决定，接受社会监督。\n")
+    passages = len(report.passages)
+    hits, touched, found = _counted_selection(report, ["行政处罚", "社会监督"])
+    assert passages > 30_000 and found > 60_000
     assert hits and all(h.matched == 2 for h in hits)
-    # Each passage bisects each literal's sorted matches twice and takes its own
-    # slice: passages × literals × log(matches) + matches.  Passages × matches,
-    # the old cost, would be more than 10⁹ here.
-    bound = 2 * passages * len(literals) * (math.log2(found) + 2) + found
-    assert CountingSpans.touched <= bound < passages * found / 100
+    # Each match is read once and finds its passage by bisection: matches ×
+    # log(passages).  Passages × matches, the old cost, would be over 10⁹.
+    bound = found * (math.log2(passages) + 3)
+    assert touched <= bound < passages * found / 100
+
+
+def test_passage_selection_in_a_2_mb_report_never_reads_the_passages_without_a_match():
+    import math
+
+    report = _two_mb_report("本机关认真贯彻落实政府信息公开条例。\n")
+    passages = len(report.passages)
+    hits, touched, found = _counted_selection(report, ["行政处罚"])  # only in the sample's own text
+    assert passages > 30_000 and 0 < found < 50
+    assert hits and hits[0].html.count("<mark>") >= 1
+    rows = sum(len(getattr(report, t) or {}) for t in ("proactive", "applications", "review_litigation"))
+    # matches × log(passages), and one look for each parsed table row's printed passage
+    assert touched <= found * (math.log2(passages) + 3) + 2 * rows < passages / 100
+
+
+def test_a_big_report_shown_again_is_not_rebuilt_until_the_next_commit(tmp_path, monkeypatch):
+    import shutil
+
+    from index.model import Report
+    from search.engine import Engine, SearchRequest, _Decoded
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for p in SAMPLES[:2]:
+        shutil.copy(p, folder / p.name)
+    build_index([folder], tmp_path / "ix")
+    monkeypatch.setattr(_Decoded, "SMALLEST", 0)  # every sample counts as big
+    rebuilt = []
+    real = Report.from_dict.__func__
+    monkeypatch.setattr(Report, "from_dict", classmethod(lambda cls, data, **kw: rebuilt.append(data["agency"]) or real(cls, data, **kw)))
+    engine = Engine(tmp_path / "ix")
+    try:
+        first = engine.search(SearchRequest(q="政府信息"))
+        assert len(first.hits) == len(rebuilt) == 2
+        again = engine.search(SearchRequest(q="行政复议 申请"))  # another query showing the same reports
+        assert len(again.hits) == 2 and len(rebuilt) == 2
+        assert [h.passages for h in engine.search(SearchRequest(q="政府信息")).hits] == [h.passages for h in first.hits]
+
+        # a commit renumbers documents: what the new one shows is read from it
+        changed = folder / SAMPLES[0].name
+        changed.write_text(changed.read_text(encoding="utf-8").replace("政府信息", "政务信息"), encoding="utf-8")
+        build_index([folder], tmp_path / "ix")
+        after = engine.search(SearchRequest(q="政府信息"))
+        assert len(after.hits) == 1 and len(rebuilt) == 3
+        assert engine.search(SearchRequest(q="政务信息")).hits[0].passages[0].html.count("<mark>政务信息</mark>")
+        assert len(rebuilt) == 4
+
+        # over the budget the least recently shown go first; the one just shown stays
+        monkeypatch.setattr(_Decoded, "BUDGET", 1)
+        engine._gen.decoded = kept = _Decoded()
+        assert len(engine.search(SearchRequest(q="政务信息 OR 政府信息")).hits) == 2
+        assert len(kept._entries) == 1
+    finally:
+        engine.close()
