@@ -431,7 +431,7 @@ def build_index(
     batch_seconds: float = 60.0,
     workers: int | None = None,
     on_file: Callable[[str, str, str], None] | None = None,
-    files: list[Path] | None = None,
+    files: list[str | Path] | None = None,
     file_seconds: float = FILE_SECONDS,
     worker_memory_mb: int = WORKER_MEMORY_MB,
 ) -> Summary:
@@ -497,16 +497,17 @@ def rebuild_index(paths: list[str | Path], index_dir: str | Path, **options) -> 
     return summary
 
 
-def real_paths(files: list[Path]) -> list[str]:
+def real_paths(files: list[str | Path]) -> list[str]:
     """Absolute paths, symbolic links in folders resolved: each folder once
-    (``Path.resolve()`` per file costs an lstat per path component)."""
-    real: dict[Path, str] = {}
+    (resolving each file costs an lstat per path component)."""
+    real: dict[str, str] = {}
     out = []
-    for f in files:
-        folder = real.get(f.parent)
+    for f in map(os.fspath, files):
+        parent, name = os.path.split(f)
+        folder = real.get(parent)
         if folder is None:
-            folder = real[f.parent] = str(f.parent.resolve())
-        out.append(os.path.join(folder, f.name))
+            folder = real[parent] = os.path.realpath(parent or ".")
+        out.append(os.path.join(folder, name))
     return out
 
 

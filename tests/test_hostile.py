@@ -119,7 +119,7 @@ def test_a_folder_that_cannot_be_listed_is_reported_not_skipped(tmp_path, monkey
 
     monkeypatch.setattr(os, "scandir", scandir)
     try:
-        assert find_files([folder]) == [locked, folder / "a.txt"]
+        assert find_files([folder]) == [str(locked), str(folder / "a.txt")]
         monkeypatch.setattr(os, "open", _refusing(os.open, locked))
         with pytest.raises(UnreadableFile, match="cannot read folder: Permission denied"):
             parse_file(locked)
@@ -147,7 +147,7 @@ def test_symlink_loops_and_links_to_folders_are_not_followed(tmp_path):
     (folder / "sub" / "a.txt").write_text(TEXT, encoding="utf-8")
     (folder / "sub" / "loop").symlink_to(folder)
     (folder / "elsewhere").symlink_to(tmp_path)
-    assert find_files([folder]) == [folder / "sub" / "a.txt"]
+    assert find_files([folder]) == [str(folder / "sub" / "a.txt")]
 
 
 # --- item 3: DOCX zip bombs ------------------------------------------------------
