@@ -12,7 +12,7 @@ so a passage can be shown exactly as the agency wrote it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from index.normalize import OffsetMap, normalize
@@ -236,18 +236,18 @@ class Report:
             "posted": self.posted,
             "template": self.template,
             "title": self.title,
-            "region": asdict(self.region),
+            "region": _plain(self.region),
             "contact": dict(self.contact),
             "proactive": values(self.proactive),
             "applications": values(self.applications),
             "review_litigation": values(self.review_litigation),
             "consistent": self.consistent,
-            "checks": [asdict(c) for c in self.checks],
+            "checks": [{**_plain(c), "cells": list(c.cells)} for c in self.checks],
             "warnings": list(self.warnings),
             "provenance": provenance,
-            "sections": [asdict(s) for s in self.sections],
-            "passages": [asdict(p) for p in self.passages],
-            "source": asdict(self.source) if self.source else None,
+            "sections": [_plain(s) for s in self.sections],
+            "passages": [_plain(p) for p in self.passages],
+            "source": _plain(self.source) if self.source else None,
         }
         if self.versions:
             out["versions"] = [{"sources": list(v.sources), "report": v.report.to_dict(text=text) if v.report else None} for v in self.versions]
@@ -318,3 +318,16 @@ class Report:
                 for v in data.get("versions") or []
             ],
         )
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(obj) -> dict[str, Any]:
+    """``dataclasses.asdict`` of a dataclass whose fields hold only str, int,
+    bool or None: its fields copied, without asdict's deep copy of every value
+    (which was a tenth of indexing a report, for its sixty passages)."""
+    names = _FIELD_NAMES.get(type(obj))
+    if names is None:
+        names = _FIELD_NAMES[type(obj)] = tuple(f.name for f in fields(obj))
+    return {name: getattr(obj, name) for name in names}
