@@ -11,7 +11,8 @@ from benchmarks.corpus import make_corpus
 from index.build import build_index
 from index.sector import sector_of
 from search.engine import Engine, SearchRequest
-from web.stats_views import OUTCOMES, RATES, summarize
+from search.agency import RATES
+from web.stats_views import OUTCOMES, summarize
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +48,11 @@ def brute_force(reports) -> dict:
             g["outcomes_unknown"] += any(f[k] is None for k in OUTCOMES)
             for k in OUTCOMES:
                 g["outcomes"][k] += f[k] or 0
-            for rate, (num, den) in RATES.items():
-                if f[num] is not None and f[den] is not None:
-                    g["rate_sums"][rate] = [a + b for a, b in zip(g["rate_sums"][rate], (f[num], f[den], 1))]
+            for name, rate in RATES.items():
+                parts = [f[k] for k in (*rate.numerator, *rate.denominator)]
+                if None not in parts:
+                    num, den = sum(parts[: len(rate.numerator)]), sum(parts[len(rate.numerator) :])
+                    g["rate_sums"][name] = [a + b for a, b in zip(g["rate_sums"][name], (num, den, 1))]
         if f["new_received"] is not None:
             a = agencies[e.agency]
             a["new_received"] += f["new_received"]

@@ -559,11 +559,11 @@ def test_stats_rates_beside_counts_with_their_n(client):
     assert set(provinces) == {"山东省", "河南省"} and provinces["山东省"]["reports"] == 4
     assert {s["sector"] for s in data["by_sector"]} >= {"应急管理", "发展改革"}
     y2023 = next(y for y in data["by_year"] if y["year"] == 2023)
-    withheld = y2023["withheld_rate"]
+    withheld = y2023["withheld_share"]
     assert withheld["reports"] == 4 and withheld["of"] == 2 and withheld["rate"] == 0
     page = soup(get(client, "/stats").data)
     table = page.select_one("table.breakdown")
-    assert [th.get_text() for th in table.select("thead th")] == ["年度", "报告数", "本年新收申请", "不予公开占办理总数", "行政复议被纠正", "勾稽关系不一致"]
+    assert [th.get_text() for th in table.select("thead th")] == ["年度", "报告数", "本年新收申请", "不予公开占办理总计", "无法提供占办理总计", "复议、诉讼被纠正的占比", "勾稽关系不一致"]
     row = next(tr for tr in table.select("tbody tr") if tr.th.get_text() == "2023")
     assert [td.get_text() for td in row.select("td")][:3] == ["4", "2", "0.0%n=2 件，4 份报告"]
     assert row.select("td")[2].small.get_text() == "n=2 件，4 份报告"

@@ -13,6 +13,7 @@ import numpy as np
 from flask import Blueprint, current_app, render_template, request
 
 from index.template import KEY_FIGURES
+from search.agency import RATES
 from search.engine import SearchRequest, Selection
 from search.query import parse_query
 from web import engine
@@ -23,11 +24,6 @@ bp = Blueprint("stats", __name__)
 
 OUTCOMES = ("disclosed", "partially_disclosed", "withheld", "unavailable", "not_processed", "other_processed")
 TOP_AGENCIES = 15
-
-
-# rate → (numerator, denominator), both headline numbers of one report
-RATES = {"withheld": ("withheld", "processed_total"), "review_corrected": ("review_corrected", "review")}
-RATE_LABELS = {"withheld": "不予公开占办理总数", "review_corrected": "行政复议被纠正"}
 
 
 def _group() -> dict:
@@ -64,9 +60,13 @@ def _groups(sel: Selection, keys: list, codes: np.ndarray) -> dict:
         "outcomes": {k: total(f[k]) for k in OUTCOMES},
         "rate_sums": {},
     }
-    for rate, (num_key, den_key) in RATES.items():
-        both = ~np.isnan(f[num_key]) & ~np.isnan(f[den_key])
-        columns["rate_sums"][rate] = (total(np.where(both, f[num_key], 0)), total(np.where(both, f[den_key], 0)), count(both))
+    for name, rate in RATES.items():  # over the reports that printed every part, as Rate.parts
+        both = ~np.isnan(np.stack([f[k] for k in (*rate.numerator, *rate.denominator)])).any(axis=0)
+
+        def part(keys: tuple[str, ...]) -> list:
+            return total(np.where(both, sum(np.nan_to_num(f[k]) for k in keys), 0))
+
+        columns["rate_sums"][name] = (part(rate.numerator), part(rate.denominator), count(both))
     out = {}
     for i, key in enumerate(keys):
         if reports[i]:
@@ -89,7 +89,7 @@ def _rates(g: dict) -> dict:
     out = {"inconsistent_share": g["inconsistent"] / g["reports"] if g["reports"] else None}
     for rate in RATES:
         n, d, reports = g["rate_sums"][rate]
-        out[f"{rate}_rate"] = {"rate": n / d if d else None, "of": d, "reports": reports}
+        out[rate] = {"rate": n / d if d else None, "of": d, "reports": reports}
     return out
 
 
@@ -222,12 +222,12 @@ def charts(summary: dict, links: Links) -> list:
 
 def breakdown_table(rows: list[dict], key: str, label) -> dict:
     """Counts and rates side by side, one row per year / province / sector."""
-    head = [label, "报告数", "本年新收申请", *RATE_LABELS.values(), "勾稽关系不一致"]
+    head = [label, "报告数", "本年新收申请", *(rate.label for rate in RATES.values()), "勾稽关系不一致"]
     body = []
     for r in rows:
         name = label_of(key, r[key])
         share = f"{r['inconsistent']}/{r['reports']}（{r['inconsistent_share']:.0%}）" if r["reports"] else "—"
-        body.append([name, str(r["reports"]), _n(r["new_received"]), *[rate_text(r[f"{k}_rate"]) for k in RATES], share])
+        body.append([name, str(r["reports"]), _n(r["new_received"]), *[rate_text(r[k]) for k in RATES], share])
     return {"head": head, "rows": body}
 
 
