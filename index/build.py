@@ -295,7 +295,7 @@ def cleanest_first(records: list[dict]) -> list[dict]:
     return sorted(records, key=lambda rec: (rec.get("quality") or [1 << 30, 0], rec["path"]))
 
 
-def fingerprint(report: dict) -> str:
+def version_fingerprint(report: dict) -> str:
     """What makes two files of one report the same version: the same numbers and
     the same text, folded, letters, digits and ideographs only (how an export
     breaks lines, spaces or punctuates does not make a version)."""
@@ -306,7 +306,7 @@ def fingerprint(report: dict) -> str:
 
 
 def versions_of(records: list[dict]) -> list[list[dict]]:
-    """Files of one report grouped by :func:`fingerprint`, each group cleanest
+    """Files of one report grouped by :func:`version_fingerprint`, each group cleanest
     file first, the group of the cleanest file first."""
     groups: dict[str | None, list[dict]] = {}
     for rec in cleanest_first(records):
@@ -402,7 +402,7 @@ def read_and_parse(
     data_dict = report.to_stored()
     record["report"] = data_dict["id"] = report_id(report, sha)
     record["quality"] = quality(data_dict)
-    record["fingerprint"] = fingerprint(data_dict)
+    record["fingerprint"] = version_fingerprint(data_dict)
     return "parsed", record, data_dict, report
 
 
