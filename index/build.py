@@ -66,7 +66,7 @@ from index.paragraphs import narrative, pack_fingerprints
 from index.parse import parse_file
 from index.read import find_files, read_bytes
 from index.region import load_table
-from index.schema import layout, make_schema, pack_labels, pack_numbers
+from index.schema import column_values, layout, make_schema, pack_labels, pack_numbers
 from index.sector import sector_of
 
 INDEX_NAME = "reports"
@@ -133,7 +133,7 @@ def load_records(ix) -> dict[str, dict]:
         for leaf, _ in s.reader().leaf_readers():  # segment by segment: much cheaper per document
             if ("kind", "source") not in leaf:
                 continue
-            column = leaf.column_reader("source_record")
+            column = column_values(leaf, "source_record")
             for d in leaf.postings("kind", "source").all_ids():
                 rec = json.loads(column[d].decode("utf-8", "surrogateescape"))
                 out[rec["path"]] = rec

@@ -19,7 +19,7 @@ import numpy as np
 from whoosh.reading import TermNotFound
 
 from index.paragraphs import FINGERPRINT_DTYPE
-from index.schema import LABEL_SEP, LABELS, NUMBERS, NUMBERS_DTYPE, pack_labels, pack_numbers
+from index.schema import LABEL_SEP, LABELS, NUMBERS, NUMBERS_DTYPE, column_values, fixed_column, pack_labels, pack_numbers
 
 NONE = -1  # code of "no value" in a label array
 
@@ -37,8 +37,8 @@ class _Segment:
 def _blobs(leaf, n: int) -> tuple[list[bytes], bytes]:
     """The segment's ``labels`` blobs and its ``numbers`` bytes."""
     if "labels" in leaf.schema and "numbers" in leaf.schema:
-        labels = list(leaf.column_reader("labels", translate=False)) if leaf.has_column("labels") else [b""] * n
-        numbers = b"".join(leaf.column_reader("numbers", translate=False)) if leaf.has_column("numbers") else b""
+        labels = column_values(leaf, "labels") if leaf.has_column("labels") else [b""] * n
+        numbers = fixed_column(leaf, "numbers") if leaf.has_column("numbers") else b""
         if len(numbers) in (0, n * 8 * len(NUMBERS)):
             return labels, numbers
     # An index written before these columns existed (or with fewer NUMBERS): derive them from ``meta``.
@@ -67,7 +67,7 @@ def _read_segment(leaf) -> _Segment:
         reports = np.fromiter(leaf.postings("kind", "report").all_ids(), dtype=np.int64)
     except TermNotFound:  # a segment of source records only
         reports = np.empty(0, dtype=np.int64)
-    blobs = list(leaf.column_reader("paragraphs", translate=False)) if "paragraphs" in leaf.schema and leaf.has_column("paragraphs") else []
+    blobs = column_values(leaf, "paragraphs") if "paragraphs" in leaf.schema and leaf.has_column("paragraphs") else []
     paragraphs = np.frombuffer(b"".join(blobs), dtype=FINGERPRINT_DTYPE)
     ends = np.cumsum([len(b) // 8 for b in blobs], dtype=np.int64) if blobs else np.zeros(n, dtype=np.int64)
     return _Segment(tuple(tuple(t) for t in tables), codes, numbers, reports, paragraphs, ends)
