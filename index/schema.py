@@ -28,6 +28,7 @@ import math
 import struct
 
 from whoosh import columns
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
 from index.analysis import Analysis
@@ -87,6 +88,21 @@ def fixed_column(leaf, name: str) -> bytes:
     assert isinstance(reader, columns.FixedBytesColumn.Reader), reader
     written = reader._count * reader._fixedlen  # the documents after the last one written hold the default
     return reader._dbfile.get(reader._basepos, written) + reader._default * (reader._doccount - reader._count)
+
+
+def field_lengths(leaf) -> dict[str, bytes]:
+    """One segment's length byte per document of every scored field, keyed as
+    Whoosh keys its length columns (``_body_L``): what BM25 reads for each
+    matching document, which Whoosh reads from the file one document at a time."""
+    perdoc, n = leaf._perdoc, leaf.doc_count_all()
+    out = {}
+    for name, field in leaf.schema.items():
+        if field.scorable:
+            key = _lenfield(name)
+            reader = perdoc._cached_reader(key, LENGTHS_COLUMN)
+            if reader is not None:  # documents after the last one written have the default
+                out[key] = reader._dbfile.get(reader._basepos, reader._count) + bytes([reader._default]) * (n - reader._count)
+    return out
 
 
 def make_schema(analysis: Analysis | None = None) -> Schema:

@@ -19,7 +19,7 @@ import numpy as np
 from whoosh.reading import TermNotFound
 
 from index.paragraphs import FINGERPRINT_DTYPE
-from index.schema import LABEL_SEP, LABELS, NUMBERS, NUMBERS_DTYPE, column_values, fixed_column, pack_labels, pack_numbers
+from index.schema import LABEL_SEP, LABELS, NUMBERS, NUMBERS_DTYPE, column_values, field_lengths, fixed_column, pack_labels, pack_numbers
 
 NONE = -1  # code of "no value" in a label array
 
@@ -32,6 +32,7 @@ class _Segment:
     reports: np.ndarray  # live (not deleted) report documents, segment-local numbers
     paragraphs: np.ndarray  # every document's paragraph fingerprints, one after another (uint64)
     paragraph_ends: np.ndarray  # (docs,) int64: document d's are paragraphs[ends[d-1]:ends[d]]
+    lengths: dict[str, bytes]  # index.schema.field_lengths
 
 
 def _blobs(leaf, n: int) -> tuple[list[bytes], bytes]:
@@ -70,7 +71,7 @@ def _read_segment(leaf) -> _Segment:
     blobs = column_values(leaf, "paragraphs") if "paragraphs" in leaf.schema and leaf.has_column("paragraphs") else []
     paragraphs = np.frombuffer(b"".join(blobs), dtype=FINGERPRINT_DTYPE)
     ends = np.cumsum([len(b) // 8 for b in blobs], dtype=np.int64) if blobs else np.zeros(n, dtype=np.int64)
-    return _Segment(tuple(tuple(t) for t in tables), codes, numbers, reports, paragraphs, ends)
+    return _Segment(tuple(tuple(t) for t in tables), codes, numbers, reports, paragraphs, ends, field_lengths(leaf))
 
 
 class Columns:
@@ -139,3 +140,17 @@ class SegmentCache:
         with self._lock:
             self._segments = dict(zip(keys, segments))  # what older generations used is dropped
         return Columns(segments, size)
+
+    def lend_lengths(self, reader) -> None:
+        """Give ``reader``'s segments their field lengths from memory.
+
+        Scoring reads a field length for every matching document and field,
+        and Whoosh reads each from the file (the index is not memory-mapped,
+        ``index/storage.py``): a fifth of a cold search.  A segment's lengths
+        never change, so one copy serves every searcher of it."""
+        with self._lock:
+            known = dict(self._segments)
+        for leaf, _ in reader.leaf_readers():
+            segment = known.get((leaf.segment().segment_id(), leaf.doc_count()))
+            if segment is not None:
+                leaf._perdoc._readers.update(segment.lengths)  # what Whoosh's _cached_reader would return: [docnum] → the length byte

@@ -107,8 +107,9 @@ class _Generation:
     back, so a request or a streaming export never has its reader closed
     under it by a commit."""
 
-    def __init__(self, number: int, first, columns: Columns) -> None:
+    def __init__(self, number: int, first, columns: Columns, prepare: Callable[[object], None]) -> None:
         self.number = number
+        self._prepare = prepare  # for each searcher it opens (SegmentCache.lend_lengths)
         self.columns = columns
         self.facets = F.table(columns)
         self.matches = _Matches()
@@ -130,6 +131,7 @@ class _Generation:
             with self._lock:
                 self._users -= 1
             return None
+        self._prepare(searcher.reader())
         return searcher
 
     def meta_reader(self, searcher):
@@ -306,7 +308,8 @@ class Engine:
             if gen is not None and gen.number == latest:
                 return gen
             searcher = self.ix.searcher()
-            fresh = _Generation(latest, searcher, self._segments.columns(searcher.reader()))
+            fresh = _Generation(latest, searcher, self._segments.columns(searcher.reader()), self._segments.lend_lengths)
+            self._segments.lend_lengths(searcher.reader())
             if not fresh._same(searcher):  # a commit between the two reads: take it next time
                 fresh.number = searcher.reader().generation()
             old, self._gen = self._gen, fresh

@@ -289,3 +289,31 @@ def test_an_index_written_before_the_columns_reads_its_meta(tmp_path, corpus, en
         assert a.total == b.total and [f.values for f in a.facets] == [f.values for f in b.facets]
         assert [h.agency for h in a.hits] == [h.agency for h in b.hits]
     old.close()
+
+
+def test_scores_from_lengths_held_in_memory_equal_whooshs_own(tmp_path):
+    # The engine lends each searcher the field lengths it read once per segment
+    # (SegmentCache.lend_lengths); ranking must not move by a hair.  Several
+    # segments, one with deletions, so that every leaf is lent its own.
+    from search.query import compile_query, parse_query
+
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for n, p in enumerate(SAMPLES):
+        (folder / p.name).write_bytes(p.read_bytes())
+        build_index([folder], tmp_path / "ix")  # a commit (a segment) per file
+    (folder / SAMPLES[0].name).unlink()
+    build_index([folder], tmp_path / "ix")
+    ix = open_index(tmp_path / "ix")
+    engine = Engine(tmp_path / "ix")
+    try:
+        for q in ("政府信息 公开", "行政处罚", '"依申请公开"', "应急管理 OR 发展改革", "政府信息 -卫滨区"):
+            got = [(h.id, h.score) for h in engine.search(SearchRequest(q=q, per_page=100)).hits]
+            with ix.searcher() as s:
+                query = compile_query(parse_query(q), s.schema)
+                want = sorted(((s.stored_fields(hit.docnum)["id"], hit.score) for hit in s.search(query, limit=None)
+                               if s.stored_fields(hit.docnum)["kind"] == "report"), key=lambda x: -x[1])  # fmt: skip
+                assert len(s.reader().leaf_readers()) > 1
+            assert got and sorted(got) == sorted(want), q
+    finally:
+        engine.close()
