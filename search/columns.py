@@ -151,6 +151,8 @@ class SegmentCache:
         with self._lock:
             known = dict(self._segments)
         for leaf, _ in reader.leaf_readers():
+            if leaf.segment() is None:  # an index with no segment yet
+                continue
             segment = known.get((leaf.segment().segment_id(), leaf.doc_count()))
             if segment is not None:
                 leaf._perdoc._readers.update(segment.lengths)  # what Whoosh's _cached_reader would return: [docnum] → the length byte
