@@ -12,6 +12,7 @@ so a passage can be shown exactly as the agency wrote it.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -141,7 +142,9 @@ class Report:
         return next((p for p in self.passages if p.id == passage_id), None)
 
     def passage_at(self, offset: int) -> Passage | None:
-        return next((p for p in self.passages if p.start <= offset < p.end), None)
+        # passages are in order and do not overlap (index.structure.build_passages)
+        i = bisect_right(self.passages, offset, key=_start) - 1
+        return self.passages[i] if i >= 0 and offset < self.passages[i].end else None
 
     def printed(self, start: int, end: int) -> str:
         """The text of a span as printed: full-width characters and spaces as the
@@ -331,3 +334,7 @@ def _plain(obj) -> dict[str, Any]:
     if names is None:
         names = _FIELD_NAMES[type(obj)] = tuple(f.name for f in fields(obj))
     return {name: getattr(obj, name) for name in names}
+
+
+def _start(p: Passage) -> int:
+    return p.start

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from collections.abc import Callable, Collection
 from itertools import combinations
 
@@ -178,9 +179,14 @@ def row_span(label: Cell, figures: list[Figure]) -> tuple[int, int]:
 
 def match_row(cell: Cell) -> str | None:
     """The section-3 row a label cell names, or None."""
-    if cell.kind != "text" or len(cell.squashed) > LABEL_MAX:
+    return _row_named(cell.text) if cell.kind == "text" else None
+
+
+@lru_cache(maxsize=4096)  # the template's labels recur in every report: each is matched once
+def _row_named(text: str) -> str | None:
+    if len(Cell(text, 0, 0, 0, "text").squashed) > LABEL_MAX:
         return None
-    label = strip_enumerator(cell.text)
+    label = strip_enumerator(text)
     if label == "其他":
         return "other"
     for row in APPLICATION_ROWS:
