@@ -43,6 +43,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -295,12 +296,15 @@ def cleanest_first(records: list[dict]) -> list[dict]:
     return sorted(records, key=lambda rec: (rec.get("quality") or [1 << 30, 0], rec["path"]))
 
 
+_ALNUM = re.compile(r"[^\W_]+")  # what str.isalnum() keeps (re's \w is isalnum() and "_")
+
+
 def version_fingerprint(report: dict) -> str:
     """What makes two files of one report the same version: the same numbers and
     the same text, folded, letters, digits and ideographs only (how an export
     breaks lines, spaces or punctuates does not make a version)."""
     numbers = [report[name] for name in ("proactive", "applications", "review_litigation")]
-    text = "".join(ch for ch in fold(report["text"]) if ch.isalnum())
+    text = "".join(_ALNUM.findall(fold(report["text"])))
     blob = json.dumps([numbers, text], ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogateescape")
     return hashlib.sha1(blob).hexdigest()
 
