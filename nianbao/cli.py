@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -300,10 +301,14 @@ def export(query: str, index_dir: Path, fmt: str, output: Path, **options) -> No
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (localhost only by default).")
 @click.option("--port", default=5000, show_default=True)
-@click.option("--threads", default=8, show_default=True)
+@click.option("--threads", default=8, show_default=True, help="Threads per process.")
+@click.option("--processes", type=click.IntRange(1), default=min(2, os.cpu_count() or 1), show_default="2, or 1 on one core",
+              help="Server processes sharing the port.  Python runs one thread at a time in a process: a second process uses a second core.")
 @click.option("--public-url", help="Address the site is reached at, for the links in exports (default http://HOST:PORT).")
-def serve(index_dir: Path, host: str, port: int, threads: int, public_url: str | None) -> None:
+def serve(index_dir: Path, host: str, port: int, threads: int, processes: int, public_url: str | None) -> None:
     """Serve the web site.  With no index yet, first build one from the bundled sample reports."""
+    import socket
+
     import waitress
 
     from index.build import INDEX_NAME
@@ -315,9 +320,65 @@ def serve(index_dir: Path, host: str, port: int, threads: int, public_url: str |
         if run_indexer([SAMPLES], index_dir) is None:
             sys.exit(EXIT_ERROR)
     try:
+        # Made before the processes are: each inherits it (no searcher is open yet, so no file either).
         app = create_app(index_dir, PUBLIC_URL=public_url or f"http://{host}:{port}")
     except DamagedIndex as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(EXIT_ERROR)
-    click.echo(f"nianbao: serving {index_dir} on http://{host}:{port}/  (Ctrl-C to stop)", err=True)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="nianbao")
+    try:
+        listener = socket.create_server((host, port), backlog=1024)
+    except OSError as e:
+        click.echo(f"error: cannot listen on {host}:{port}: {e.strerror or e}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"nianbao: serving {index_dir} on http://{host}:{port}/  ({processes} × {threads} threads; Ctrl-C to stop)", err=True)
+
+    def run() -> None:
+        waitress.serve(app, sockets=[listener], threads=threads, ident="nianbao")
+
+    if processes == 1:
+        run()
+    else:
+        serve_forked(run, processes)
+
+
+def serve_forked(run, processes: int) -> None:
+    """``run()`` in ``processes`` children sharing the listening socket (the
+    kernel hands each connection to one of them), kept at that number: a child
+    that dies is replaced, unless it died at once (then the cause would kill
+    the next too, and the server stops with an error).  Ctrl-C or SIGTERM stops
+    them all."""
+    import signal
+
+    def start() -> tuple[int, float]:
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            try:
+                run()
+            finally:
+                os._exit(0)
+        return pid, time.monotonic()
+
+    children = dict(start() for _ in range(processes))
+
+    def stop(*_) -> None:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while True:
+        pid, status = os.wait()
+        born = children.pop(pid, None)
+        if born is None:
+            continue
+        code = os.waitstatus_to_exitcode(status)
+        if time.monotonic() - born < 2:
+            click.echo(f"error: a server process stopped as it started (exit {code}); stopping", err=True)
+            stop()
+        click.echo(f"nianbao: a server process stopped (exit {code}); starting another", err=True)
+        child, started = start()
+        children[child] = started

@@ -1,0 +1,80 @@
+"""``nianbao serve`` as a user starts it: processes sharing one port, replaced
+when one dies, all stopped by one signal."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def children(pid: int) -> set[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return {int(c) for c in f.read().split()}
+
+
+def answered(url: str, seconds: float = 60) -> dict:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=30) as r:
+                return json.loads(r.read())
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_two_processes_share_the_port_a_dead_one_is_replaced_and_a_signal_stops_all(sample_index):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/search.json?q=" + urllib.parse.quote("政府信息")
+    server = subprocess.Popen([sys.executable, "-m", "nianbao", "serve", "--index", str(sample_index), "--port", str(port), "--processes", "2"],
+                              stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert answered(url)["total"] == 5
+        first = children(server.pid)
+        assert len(first) == 2
+        with ThreadPoolExecutor(16) as pool:  # many at once, over both processes
+            assert [r["total"] for r in pool.map(lambda _: answered(url), range(48))] == [5] * 48
+
+        os.kill(min(first), signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while len(now := children(server.pid)) < 2 or min(first) in now:
+            assert time.monotonic() < deadline, now
+            time.sleep(0.1)
+        assert len(now & first) == 1  # the other went on
+        assert answered(url)["total"] == 5
+
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+        for pid in now:
+            assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()
+        assert "starting another" in server.stderr.read()
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_a_port_in_use_is_one_clear_line(sample_index):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "nianbao", "serve", "--index", str(sample_index), "--port", str(port)],
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1].startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
+    assert "Traceback" not in done.stderr
