@@ -10,11 +10,15 @@ starts at ``p`` when term ``k`` occurs at ``p + k`` for every ``k``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import reduce
+from itertools import accumulate
+from pickle import loads
 
 from whoosh import matching
 from whoosh.query import Phrase, Term
 from whoosh.query.spans import Span, SpanWrappingMatcher
+from whoosh.system import _INT_SIZE
 
 
 class ExactPhrase(Phrase):
@@ -65,12 +69,21 @@ class _ConsecutiveMatcher(SpanWrappingMatcher):
     def _get_spans(self):
         starts: set[int] | None = None
         for k, term in zip(self._offsets, self._terms):
-            shifted = {p - k for p in term.value_as("positions")}
+            shifted = {p - k for p in positions(term.value())}
             starts = shifted if starts is None else starts & shifted
             if not starts:
                 return []
         n = self._offsets[-1]
         return [Span(s, s + n) for s in sorted(starts)]
+
+
+def positions(value: bytes) -> Iterator[int]:
+    """A posting's positions, as ``whoosh.formats.Positions.decode_positions``
+    reads them (the count, then the pickled deltas) but summed by
+    ``itertools.accumulate`` instead of a Python loop: decoding positions was
+    the largest part of a cold phrase search."""
+    deltas = value[_INT_SIZE:]
+    return accumulate(loads(deltas if deltas.endswith(b".") else deltas + b"."))
 
 
 def covering_grams(grams: list[str]) -> tuple[list[str], list[int]]:

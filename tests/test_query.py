@@ -510,3 +510,17 @@ def test_traditional_words_fold_like_simplified_ones():
     literals = parse_query("發改局 行政處罰").literals()
     assert "发展改革局" in literals and "行政处罚" in literals
     assert fold("行政處罰") == "行政处罚" and simplify("臨淄區") == "临淄区"
+
+
+def test_phrase_positions_read_as_whoosh_reads_them():
+    import random
+
+    from whoosh.formats import Positions
+
+    from search.phrase import positions
+
+    rng, fmt = random.Random(7), Positions()
+    for _ in range(500):
+        ps = sorted(rng.sample(range(200_000), rng.randint(1, 400)))
+        value = fmt.encode(ps)
+        assert list(positions(value)) == fmt.decode_positions(value) == ps
