@@ -189,33 +189,34 @@ class _Matches:
 
 @dataclass
 class _Shown:
-    """What a hit shows of a stored report: its id, files and rebuilt report,
-    with its folded text when it is a big one (kept, see :class:`_Decoded`)."""
+    """What a hit shows of a stored report: its id, files, the report rebuilt
+    and its text folded for matching."""
 
     id: str
     sources: list[str]
     report: Report
-    text: Occurrences | None = None
+    text: Occurrences
 
 
 class _Decoded:
-    """A generation's big reports recently shown as hits, rebuilt, by document number.
+    """A generation's reports recently shown as hits, rebuilt, by document number.
 
     Reading, unpacking, rebuilding and folding a report costs with its size:
-    for the largest the file limit lets in (a 9 MB file, 3 million
-    characters) about 0.4 s, paid again by every search that shows it.  Only
-    big ones are kept: a usual report rebuilds in well under a millisecond,
-    and keeping those would only take memory.  At most ``BUDGET`` stored
-    bytes (a report in memory is some fifty times its stored size), least
+    2–3 ms for a usual one (a page of 20 hits: most of a repeated search's
+    time), and for the largest the file limit lets in (a 9 MB file, 3 million
+    characters) about 0.4 s, paid again by every search that showed it.
+    Paging, sorting and clicking facets show the same reports again.  At
+    most ``BUDGET`` stored bytes are kept (in memory a report takes 14 times
+    its stored size, the largest 42 times: at most some 130 MB), least
     recently shown dropped first; the one just shown is always kept.  A
     document number means one report only within a generation, so the next
     commit starts afresh."""
 
-    SMALLEST = 64 * 1024  # stored (compressed) bytes; a usual report is about a tenth of that
-    BUDGET = 2 * 1024 * 1024
+    BUDGET = 3 * 1024 * 1024
 
     def __init__(self) -> None:
         self._entries: OrderedDict[int, tuple[int, _Shown]] = OrderedDict()
+        self._size = 0
         self._lock = threading.Lock()
 
     def kept(self, docnum: int) -> _Shown | None:
@@ -227,17 +228,18 @@ class _Decoded:
             return found[1]
 
     def shown(self, docnum: int, fields: dict) -> _Shown:
-        """The hit material of a report from its stored fields (best called
-        with no searcher held: a big rebuild holds up no one)."""
+        """The hit material of a report from its stored fields, kept (best
+        called with no searcher held: a big rebuild holds up no one)."""
         blob = fields["data"]
         report = Report.from_dict(unpack(blob))
-        if len(blob) < self.SMALLEST:
-            return _Shown(fields["id"], fields["record"]["sources"], report)
         shown = _Shown(fields["id"], fields["record"]["sources"], report, Occurrences(report.text))
         with self._lock:
-            self._entries[docnum] = (len(blob), shown)
-            while sum(size for size, _ in self._entries.values()) > self.BUDGET and len(self._entries) > 1:
-                self._entries.popitem(last=False)
+            if docnum not in self._entries:
+                self._entries[docnum] = (len(blob), shown)
+                self._size += len(blob)
+            while self._size > self.BUDGET and len(self._entries) > 1:
+                size, _ = self._entries.popitem(last=False)[1]
+                self._size -= size
         return shown
 
 
