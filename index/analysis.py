@@ -69,6 +69,7 @@ __all__ = [
     "load_synonyms",
     "load_userdict",
     "make_analyzers",
+    "preload",
     "save_userdict",
     "simplify",
     "stream",
@@ -407,6 +408,15 @@ class JiebaTokenizer(SpanTokenizer):
         find = _WORD_RUN.findall
         return [word for piece in self.cut(fold(text)) for word in find(piece)]
 
+
+
+def preload(analyzer) -> None:
+    """Load now the jieba dictionary ``analyzer`` (a word analyzer of
+    :func:`make_analyzers`) segments with, instead of on the first text it
+    meets that no earlier one had."""
+    for item in getattr(analyzer, "items", (analyzer,)):
+        if hasattr(item, "segmenter"):
+            item.segmenter  # noqa: B018 (a property that loads)
 
 
 def stream(text: str) -> tuple[str, list[tuple[int, int]]]:

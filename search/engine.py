@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from index.analysis import preload
 from index.build import open_index, unpack
 from index.model import Report
 from index.schema import LABELS, NUMBERS
@@ -277,6 +278,12 @@ class Engine:
         self._refreshing = threading.Lock()  # held only while a new commit is read
         self._gen: _Generation | None = None
         self._coverage: tuple[int, dict] | None = None  # (generation, coverage()) of the last call
+
+    def warm(self) -> None:
+        """Load now what the first query would: the analyzer's dictionary (jieba's,
+        about a second).  A server calls it before forking its processes, which
+        then share it."""
+        preload(self.ix.schema["body"].analyzer)
 
     def close(self) -> None:
         gen, self._gen = self._gen, None

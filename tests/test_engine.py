@@ -234,3 +234,18 @@ def test_a_query_ranked_before_can_be_sorted_by_year(engine):
     for sort, descending in (("year_asc", False), ("year_desc", True)):
         years = [h.year for h in engine.search(SearchRequest(q="公开", sort=sort)).hits]
         assert years == sorted(years, reverse=descending) and len(set(years)) > 1
+
+
+def test_warm_loads_the_dictionary_a_query_needs(sample_index):
+    from index import analysis
+
+    from search.engine import Engine
+
+    analysis._jieba_cache.clear()
+    engine = Engine(sample_index)
+    try:
+        engine.warm()
+        assert analysis._jieba_cache  # the query below finds it loaded
+        assert engine.search(SearchRequest(q="政府信息公开")).total == 5
+    finally:
+        engine.close()
