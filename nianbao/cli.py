@@ -345,29 +345,34 @@ def serve(index_dir: Path, host: str, port: int, threads: int, processes: int, p
 def serve_forked(run, processes: int) -> None:
     """``run()`` in ``processes`` children sharing the listening socket (the
     kernel hands each connection to one of them), kept at that number: a child
-    that dies is replaced, unless it died at once (then the cause would kill
-    the next too, and the server stops with an error).  Ctrl-C or SIGTERM stops
+    that dies is replaced, unless it failed by itself at once (then the cause
+    would fail the next too, and the server stops with an error).  Ctrl-C or SIGTERM stops
     them all."""
     import signal
+    import traceback
 
     def start() -> tuple[int, float]:
         pid = os.fork()
         if pid == 0:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            code = 0
             try:
                 run()
+            except BaseException:  # noqa: BLE001 (a child must never return into the parent's loop)
+                traceback.print_exc()
+                code = 1
             finally:
-                os._exit(0)
+                os._exit(code)
         return pid, time.monotonic()
 
     children = dict(start() for _ in range(processes))
 
-    def stop(*_) -> None:
+    def stop(*_, code: int = 0) -> None:
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-        sys.exit(0)
+        sys.exit(code)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -377,9 +382,9 @@ def serve_forked(run, processes: int) -> None:
         if born is None:
             continue
         code = os.waitstatus_to_exitcode(status)
-        if time.monotonic() - born < 2:
+        if code > 0 and time.monotonic() - born < 2:  # failed by itself at once: the next would too
             click.echo(f"error: a server process stopped as it started (exit {code}); stopping", err=True)
-            stop()
+            stop(code=EXIT_ERROR)
         click.echo(f"nianbao: a server process stopped (exit {code}); starting another", err=True)
         child, started = start()
         children[child] = started
