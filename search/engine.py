@@ -110,7 +110,8 @@ class _Generation:
 
     def __init__(self, number: int, first, columns: Columns, prepare: Callable[[object], None]) -> None:
         self.number = number
-        self._prepare = prepare  # for each searcher it opens (SegmentCache.lend_lengths)
+        self._prepare = prepare  # for each of its searchers (SegmentCache.lend_lengths)
+        prepare(first.reader())
         self.columns = columns
         self.facets = F.table(columns)
         self.matches = _Matches()
@@ -318,7 +319,6 @@ class Engine:
                 return gen
             searcher = self.ix.searcher()
             fresh = _Generation(latest, searcher, self._segments.columns(searcher.reader()), self._segments.lend_lengths)
-            self._segments.lend_lengths(searcher.reader())
             if not fresh._same(searcher):  # a commit between the two reads: take it next time
                 fresh.number = searcher.reader().generation()
             old, self._gen = self._gen, fresh
