@@ -144,7 +144,8 @@ class Report:
     def passage_at(self, offset: int) -> Passage | None:
         # passages are in order and do not overlap (index.structure.build_passages)
         i = bisect_right(self.passages, offset, key=_start) - 1
-        return self.passages[i] if i >= 0 and offset < self.passages[i].end else None
+        p = self.passages[i] if i >= 0 else None
+        return p if p is not None and offset < p.end else None
 
     def printed(self, start: int, end: int) -> str:
         """The text of a span as printed: full-width characters and spaces as the

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import heapq
 import re
-from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import islice
 from html import escape
+from itertools import islice
 
 from index.analysis import fold_with_origin, stream
 from index.model import Passage, Report
@@ -305,20 +304,17 @@ def best_passages(
 def _text(report: Report, matches: dict[str, list[Span]], term_of: dict[str, int], version: int | None) -> list[_Candidate]:
     """The passages of ``report``'s text holding a literal, as candidates.
 
-    Each match finds its passage by bisection (passages are in document order
-    and do not overlap: ``index.structure.build_passages``), so the work is
-    matches × log(passages), and a long report's passages without a match
-    are never looked at."""
-    passages = report.passages
-    inside: dict[int, dict[str, list[Span]]] = {}  # passage index -> literal -> its matches there
+    Each match finds its passage by bisection (``Report.passage_at``), so the
+    work is matches × log(passages), and a long report's passages without a
+    match are never looked at."""
+    inside: dict[str, tuple[Passage, dict[str, list[Span]]]] = {}  # passage id -> it, literal -> its matches there
     for lit, spans in matches.items():
         for span in spans:
-            i = bisect_right(passages, span[0], key=_start) - 1
-            if i >= 0 and span[0] < passages[i].end:
-                inside.setdefault(i, {}).setdefault(lit, []).append(span)
+            p = report.passage_at(span[0])
+            if p is not None:
+                inside.setdefault(p.id, (p, {}))[1].setdefault(lit, []).append(span)
     out = []
-    for i in sorted(inside):
-        p, found = passages[i], inside[i]
+    for p, found in sorted(inside.values(), key=lambda item: item[0].start):
         covers = frozenset(term_of[lit] for lit in found)
         distinct, total = len(found), sum(len(s) for s in found.values())
         rank = (_KIND_RANK.get(p.kind, 1), -distinct, -total, p.start)
@@ -326,10 +322,6 @@ def _text(report: Report, matches: dict[str, list[Span]], term_of: dict[str, int
         make = lambda p=p, flat=flat, distinct=distinct: _hit(report, p, flat, distinct, version)  # noqa: E731
         out.append(_Candidate(covers, rank, make, p.row if version is None else None, version or 0))
     return out
-
-
-def _start(p: Passage) -> int:
-    return p.start
 
 
 def _cover(candidates: list[_Candidate], limit: int) -> list[_Candidate]:
