@@ -78,3 +78,12 @@ def test_a_port_in_use_is_one_clear_line(sample_index):
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1].startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
     assert "Traceback" not in done.stderr
+
+
+def test_processes_that_fail_as_they_start_stop_the_server_with_an_error():
+    # What fails one at once (a broken install, an index it cannot read) would fail the next.
+    code = "from nianbao.cli import serve_forked\ndef run():\n    raise RuntimeError('cannot start')\nserve_forked(run, 2)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "RuntimeError: cannot start" in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "error: a server process stopped as it started (exit 1); stopping"
