@@ -109,6 +109,13 @@ def index(work: Path, n: int) -> Path:
 # ------------------------------------------------------------------ the server
 
 
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 class Server:
     """``nianbao serve`` in a subprocess (optionally an older checkout's)."""
 
@@ -142,10 +149,11 @@ class Server:
         raise TimeoutError("no answer")
 
     def peak_rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        """The server's peak RSS: each of its processes' own peak, summed (``serve``
+        forks its processes; an upper bound on what they held at once)."""
+        pid = self.proc.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return sum(_peak_rss_mb(p) for p in [pid, *map(int, children)])
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -232,7 +240,7 @@ def bare_whoosh(index_dir: Path) -> dict[str, float]:
 
 
 def report(label: str, n: int, m: dict, bare_p50: float | None) -> None:
-    print(f"  {label} at {n}: server peak RSS {m['rss']:.0f} MB; first request of each query (cold, ms): "
+    print(f"  {label} at {n}: server peak RSS {m['rss']:.0f} MB (its processes' peaks summed); first request of each query (cold, ms): "
           + ", ".join(f"{k} {1000 * v:.0f}" for k, v in m["cold"].items()))  # fmt: skip
     one = statistics.median(m["levels"][1]["lat"]) if 1 in m["levels"] else float("nan")
     for clients, level in m["levels"].items():
