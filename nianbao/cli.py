@@ -302,8 +302,9 @@ def export(query: str, index_dir: Path, fmt: str, output: Path, **options) -> No
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on (localhost only by default).")
 @click.option("--port", default=5000, show_default=True)
 @click.option("--threads", default=8, show_default=True, help="Threads per process.")
-@click.option("--processes", type=click.IntRange(1), default=min(2, os.cpu_count() or 1), show_default="2, or 1 on one core",
-              help="Server processes sharing the port.  Python runs one thread at a time in a process: a second process uses a second core.")
+@click.option("--processes", type=click.IntRange(1), default=1, show_default=True,
+              help="Server processes sharing the port, for many users at once: Python runs one thread at a time in a process, "
+                   "a second process uses a second core.  Each keeps its own caches (a query's next page may be matched again).")
 @click.option("--public-url", help="Address the site is reached at, for the links in exports (default http://HOST:PORT).")
 def serve(index_dir: Path, host: str, port: int, threads: int, processes: int, public_url: str | None) -> None:
     """Serve the web site.  With no index yet, first build one from the bundled sample reports."""
