@@ -13,6 +13,7 @@ per-report arrays facets and sorting read are shared (``search/columns.py``).
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -498,30 +499,45 @@ class Engine:
 
         Cached per index generation, and read with a searcher of the pool (not
         one of its own, which would open every segment again).  No stored
-        field is read: the file paths are the sorted ``id`` terms of the source
-        records (``source:<path>``), and of those only the first and the last
-        decide the common folder (see ``search.export.source_root``).
+        field is read: see :func:`_source_root`.
         """
         from datetime import datetime, timezone
-
-        from search.export import source_root
 
         cached = self._coverage
         if cached and cached[0] == self.ix.latest_generation():
             return cached[1]
-        first = last = None
         with self._view() as view:
             generation = view.generation
-            # absolute paths only: a name that is not UTF-8 is stored as "source:#<hash>"
-            for term in view.searcher.reader().expand_prefix("id", "source:/"):
-                last = term.decode("utf-8") if isinstance(term, bytes) else term
-                first = first or last
+            root = _source_root(view.searcher.reader())
         storage = self.ix.storage
         stamps = [storage.file_modified(name) for name in storage.list() if name.endswith(".toc")]
         indexed_at = datetime.fromtimestamp(max(stamps), timezone.utc) if stamps else None
-        info = {"indexed_at": indexed_at, "source_root": source_root(p[len("source:") :] for p in {first, last} if p)}
+        info = {"indexed_at": indexed_at, "source_root": root}
         self._coverage = (generation, info)
         return info
+
+
+_SOURCE = "source:"  # the ``id`` of a source record: "source:<path>"
+
+
+def _source_root(reader) -> str:
+    """The deepest folder holding every indexed file (``search.export.source_root``
+    of them all), from the sorted ``id`` terms of the source records.
+
+    The first path gives the deepest candidate, its folder; each folder above
+    it then costs one look in the term dictionary (is there an id past every
+    path under it?), not a walk through 100 000 files' ids.  Absolute paths
+    only: a name that is not UTF-8 is stored as "source:#<hash>"."""
+    first = next(reader.expand_prefix("id", _SOURCE + "/"), None)
+    if first is None:
+        return ""
+    folder = os.path.dirname(first.decode("utf-8")[len(_SOURCE) :])
+    while folder != "/":
+        past = next(reader.terms_from("id", _SOURCE + folder + chr(ord("/") + 1)), None)  # after every "folder/…"
+        if past is None or past[0] != "id" or not past[1].startswith((_SOURCE + "/").encode()):
+            break
+        folder = os.path.dirname(folder)
+    return folder
 
 
 def _hit(meta: dict, shown: _Shown, score: float | None, why: Reasons, agency_key: str | None) -> Hit:

@@ -249,3 +249,22 @@ def test_warm_loads_the_dictionary_a_query_needs(sample_index):
         assert engine.search(SearchRequest(q="政府信息公开")).total == 5
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("layout", [("a/山东", "a/河南", "a/河南"), ("ab", "ac/x", "ac/x"), ("a/b", "a/b", "a/b"), ("a", "a-b", "a/c")])
+def test_the_indexed_folder_is_found_without_walking_every_file(tmp_path, layout):
+    from index.build import build_index
+    from search.engine import Engine
+    from search.export import source_root
+
+    paths = []
+    for folder, sample in zip(layout, SAMPLES):
+        (tmp_path / "data" / folder).mkdir(parents=True, exist_ok=True)
+        paths.append(tmp_path / "data" / folder / sample.name)
+        paths[-1].write_bytes(sample.read_bytes())
+    build_index([tmp_path / "data"], tmp_path / "ix")
+    engine = Engine(tmp_path / "ix")
+    try:
+        assert engine.coverage()["source_root"] == source_root([str(p.resolve()) for p in paths])
+    finally:
+        engine.close()
