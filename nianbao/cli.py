@@ -323,7 +323,8 @@ def serve(index_dir: Path, host: str, port: int, threads: int, processes: int, p
     try:
         # Made before the processes are: each inherits it (no searcher is open yet, so no file either).
         app = create_app(index_dir, PUBLIC_URL=public_url or f"http://{host}:{port}")
-        app.extensions["nianbao.engine"].warm()
+        if processes > 1:  # loaded once, shared by the processes, instead of once in each
+            app.extensions["nianbao.engine"].warm()
     except DamagedIndex as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(EXIT_ERROR)

@@ -283,8 +283,8 @@ class Engine:
 
     def warm(self) -> None:
         """Load now what the first query would: the analyzer's dictionary (jieba's,
-        about a second).  A server calls it before forking its processes, which
-        then share it."""
+        about a second).  A server of several processes calls it before forking
+        them, so that they share it."""
         preload(self.ix.schema["body"].analyzer)
 
     def close(self) -> None:
