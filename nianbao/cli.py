@@ -329,7 +329,8 @@ def serve(index_dir: Path, host: str, port: int, threads: int, processes: int, p
         click.echo(f"error: {e}", err=True)
         sys.exit(EXIT_ERROR)
     try:
-        listener = socket.create_server((host, port), backlog=1024)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET  # --host :: or ::1 listens on IPv6
+        listener = socket.create_server((host, port), family=family, backlog=1024)
     except OSError as e:
         click.echo(f"error: cannot listen on {host}:{port}: {e.strerror or e}", err=True)
         sys.exit(EXIT_ERROR)

@@ -14,6 +14,8 @@ import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -87,3 +89,26 @@ def test_processes_that_fail_as_they_start_stop_the_server_with_an_error():
     assert done.returncode == 1
     assert "RuntimeError: cannot start" in done.stderr
     assert done.stderr.strip().splitlines()[-1] == "error: a server process stopped as it started (exit 1); stopping"
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="this machine has no IPv6 loopback to listen on")
+def test_an_ipv6_host_is_listened_on(sample_index):
+    with socket.socket(socket.AF_INET6) as s:
+        s.bind(("::1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "nianbao", "serve", "--index", str(sample_index), "--host", "::1", "--port", str(port)],
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        assert answered(f"http://[::1]:{port}/search.json?q=")["total"] == 5
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
