@@ -415,7 +415,7 @@ class Engine:
         return [(d, None) for d in (order if needed is None else order[:needed]).tolist()]
 
     def _stored(self, view: _View, docs: list[int]) -> list[tuple[dict, _Shown | None, dict | None]]:
-        """Each document's meta, and its big report as kept or else its stored fields."""
+        """Each document's meta, and its report as kept (``_Decoded``) or else its stored fields."""
         meta = view.meta() if docs else None
         out = []
         for d in docs:
@@ -521,8 +521,9 @@ _SOURCE = "source:"  # the ``id`` of a source record: "source:<path>"
 
 
 def _source_root(reader) -> str:
-    """The deepest folder holding every indexed file (``search.export.source_root``
-    of them all), from the sorted ``id`` terms of the source records.
+    """The deepest folder holding every indexed file (a folder, not a common
+    string: /data/ab and /data/ac give /data), from the sorted ``id`` terms
+    of the source records.
 
     The first path gives the deepest candidate, its folder; each folder above
     it then costs one look in the term dictionary (is there an id past every

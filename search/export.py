@@ -87,16 +87,6 @@ TOP_HEADERS = {
 HEADERS = {c: _header(c) for c in COLUMNS}  # all different (tests/test_web.py checks)
 
 
-def source_root(paths: Iterable[str]) -> str:
-    """The deepest folder holding every path given (the indexed folder); "" for none.
-
-    The common prefix of all strings is that of the smallest and the largest,
-    so a sorted listing needs only its first and last entry.
-    """
-    paths = list(paths)
-    return os.path.dirname(os.path.commonprefix([min(paths), max(paths)])) if paths else ""
-
-
 def source_names(paths: list[str], root: str) -> list[str]:
     """Each path relative to ``root`` (its file name when it lies outside): never absolute."""
     root = root.rstrip(os.sep) + os.sep if root else ""
