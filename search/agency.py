@@ -66,6 +66,12 @@ class Rate:
             return None
         return sum(values[: len(self.numerator)]), sum(values[len(self.numerator) :])
 
+    def sums(self, number) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`parts` over many reports at once: Σ numerator and Σ
+        denominator per report (``number(name)``: a headline figure's array),
+        NaN where a part was not printed."""
+        return tuple(np.sum([number(n) for n in names], axis=0) for names in (self.numerator, self.denominator))
+
     def of(self, figures: dict) -> float | None:
         """None when a part was not printed, or the denominator is 0 (no requests, no share)."""
         parts = self.parts(figures)

@@ -96,10 +96,6 @@ class Ranking:
         }
 
 
-def _sum(c: Columns, names: tuple[str, ...], docs: np.ndarray) -> np.ndarray:
-    return np.sum([c.number(n)[docs] for n in names], axis=0)  # NaN when any part is NaN
-
-
 def values(c: Columns, docs: np.ndarray, metric: Metric) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per resolved agency code (``agencies(c).keys``): (value, n, numerator, denominator, reports in ``docs``); NaN value: none."""
     ag = agencies(c)
@@ -110,7 +106,7 @@ def values(c: Columns, docs: np.ndarray, metric: Metric) -> tuple[np.ndarray, np
     num = den = np.full(size, np.nan)
     if metric.kind == "rate":
         rate = RATES[metric.name]
-        top, bottom = _sum(c, rate.numerator, docs), _sum(c, rate.denominator, docs)
+        top, bottom = rate.sums(lambda name: c.number(name)[docs])
         ok = ~np.isnan(top) & ~np.isnan(bottom)
         num = np.bincount(codes[ok], weights=top[ok], minlength=size)
         den = np.bincount(codes[ok], weights=bottom[ok], minlength=size)

@@ -60,13 +60,10 @@ def _groups(sel: Selection, keys: list, codes: np.ndarray) -> dict:
         "outcomes": {k: total(f[k]) for k in OUTCOMES},
         "rate_sums": {},
     }
-    for name, rate in RATES.items():  # over the reports that printed every part, as Rate.parts
-        both = ~np.isnan(np.stack([f[k] for k in (*rate.numerator, *rate.denominator)])).any(axis=0)
-
-        def part(keys: tuple[str, ...]) -> list:
-            return total(np.where(both, sum(np.nan_to_num(f[k]) for k in keys), 0))
-
-        columns["rate_sums"][name] = (part(rate.numerator), part(rate.denominator), count(both))
+    for name, rate in RATES.items():  # over the reports that printed every part
+        top, bottom = rate.sums(f.__getitem__)
+        both = ~np.isnan(top) & ~np.isnan(bottom)
+        columns["rate_sums"][name] = (total(np.where(both, top, 0)), total(np.where(both, bottom, 0)), count(both))
     out = {}
     for i, key in enumerate(keys):
         if reports[i]:
