@@ -48,15 +48,16 @@ class Run:
     disk: int = 0  # bytes of the index
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and all its descendants (Linux /proc)."""
+def tree_memory(pid: int, field: str = "VmRSS") -> int:
+    """Bytes of a ``/proc/PID/status`` memory field (``VmRSS`` resident now,
+    ``VmHWM`` each process's own peak) over ``pid`` and all its descendants, summed."""
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
         try:
             with open(f"/proc/{p}/status") as f:
                 for line in f:
-                    if line.startswith("VmRSS:"):
+                    if line.startswith(f"{field}:"):
                         total += int(line.split()[1]) * 1024
             with open(f"/proc/{p}/task/{p}/children") as f:
                 todo += [int(c) for c in f.read().split()]
@@ -87,7 +88,7 @@ def measured(cmd: list[str], log: Path, index_dir: Path | None = None, every: fl
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)  # usage includes the workers it waited for
             if pid:
                 break
-            peak = max(peak, _tree_rss(proc.pid))
+            peak = max(peak, tree_memory(proc.pid))
             if index_dir is not None and time.perf_counter() - shown >= every:
                 shown = time.perf_counter()
                 done = committed(index_dir)

@@ -109,13 +109,6 @@ def index(work: Path, n: int) -> Path:
 # ------------------------------------------------------------------ the server
 
 
-def _peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 class Server:
     """``nianbao serve`` in a subprocess (optionally an older checkout's)."""
 
@@ -151,9 +144,9 @@ class Server:
     def peak_rss_mb(self) -> float:
         """The server's peak RSS: each of its processes' own peak, summed (``serve``
         forks its processes; an upper bound on what they held at once)."""
-        pid = self.proc.pid
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        return sum(_peak_rss_mb(p) for p in [pid, *map(int, children)])
+        from bench_index import tree_memory
+
+        return tree_memory(self.proc.pid, "VmHWM") / 2**20
 
     def stop(self) -> None:
         self.proc.terminate()
