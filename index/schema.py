@@ -90,18 +90,26 @@ def fixed_column(leaf, name: str) -> bytes:
     return reader._dbfile.get(reader._basepos, written) + reader._default * (reader._doccount - reader._count)
 
 
+def length_bytes(perdoc, fieldname: str, doccount: int) -> bytes | None:
+    """A segment's length byte per document for one scored field (Whoosh's
+    ``_<field>_L`` column, ``whoosh.util.numeric.byte_to_length`` of each is
+    the length), read in one go; None when the segment has no such column.
+    ``perdoc``: the segment's per-document reader."""
+    reader = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if reader is None:
+        return None
+    # documents after the last one written have the default
+    return reader._dbfile.get(reader._basepos, reader._count) + bytes([reader._default]) * (doccount - reader._count)
+
+
 def field_lengths(leaf) -> dict[str, bytes]:
-    """One segment's length byte per document of every scored field, keyed as
+    """One segment's :func:`length_bytes` of every scored field, keyed as
     Whoosh keys its length columns (``_body_L``): what BM25 reads for each
     matching document, which Whoosh reads from the file one document at a time."""
-    perdoc, n = leaf._perdoc, leaf.doc_count_all()
     out = {}
     for name, field in leaf.schema.items():
-        if field.scorable:
-            key = _lenfield(name)
-            reader = perdoc._cached_reader(key, LENGTHS_COLUMN)
-            if reader is not None:  # documents after the last one written have the default
-                out[key] = reader._dbfile.get(reader._basepos, reader._count) + bytes([reader._default]) * (n - reader._count)
+        if field.scorable and (raw := length_bytes(leaf._perdoc, name, leaf.doc_count_all())) is not None:
+            out[_lenfield(name)] = raw
     return out
 
 

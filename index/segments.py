@@ -45,10 +45,12 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.formats import Positions
 from whoosh.index import TOC, clean_files
 from whoosh.reading import SegmentReader
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from index import storage
 from index.analysis import SpanTokenizer
+from index.schema import length_bytes
 
 # Tiered merging: once MERGE_FACTOR segments of one size class exist, they are
 # merged into one of the next class.  Segments of MERGE_MAX documents or more
@@ -107,7 +109,8 @@ class _Lengths:
     def column(self, fieldname: str) -> list[int]:
         column = self.columns.get(fieldname)
         if column is None:
-            column = self.columns[fieldname] = [self.reader.doc_field_length(d, fieldname, 0) for d in range(self.doc_count)]
+            raw = length_bytes(self.reader, fieldname, self.doc_count) or bytes(self.doc_count)
+            column = self.columns[fieldname] = [byte_to_length(b) if b else 0 for b in raw]
         return column
 
 
