@@ -32,6 +32,7 @@ from werkzeug.exceptions import HTTPException
 
 from search.engine import Engine
 
+
 def attachment(body, mimetype: str, name: str) -> Response:
     """A download of ``body`` (a string, or an iterable of them to stream) as
     UTF-8 ``mimetype``, saved as ``name``: every CSV and JSONL twin."""
