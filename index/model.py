@@ -21,7 +21,7 @@ from index.normalize import OffsetMap, normalize
 Number = int | float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Figure:
     """One number in one table cell, and where it came from.
 
@@ -69,7 +69,7 @@ class Section:
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Passage:
     """A paragraph, heading or table row: the unit a search hit links to."""
 
@@ -240,18 +240,18 @@ class Report:
             "posted": self.posted,
             "template": self.template,
             "title": self.title,
-            "region": _plain(self.region),
+            "region": shallow_dict(self.region),
             "contact": dict(self.contact),
             "proactive": values(self.proactive),
             "applications": values(self.applications),
             "review_litigation": values(self.review_litigation),
             "consistent": self.consistent,
-            "checks": [{**_plain(c), "cells": list(c.cells)} for c in self.checks],
+            "checks": [{**shallow_dict(c), "cells": list(c.cells)} for c in self.checks],
             "warnings": list(self.warnings),
             "provenance": provenance,
-            "sections": [_plain(s) for s in self.sections],
-            "passages": [_plain(p) for p in self.passages],
-            "source": _plain(self.source) if self.source else None,
+            "sections": [shallow_dict(s) for s in self.sections],
+            "passages": [shallow_dict(p) for p in self.passages],
+            "source": shallow_dict(self.source) if self.source else None,
         }
         if self.versions:
             out["versions"] = [{"sources": list(v.sources), "report": v.report.to_dict(text=text) if v.report else None} for v in self.versions]
@@ -270,11 +270,12 @@ class Report:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], *, text_only: bool = False) -> Report:
+    def from_dict(cls, data: dict[str, Any], *, checks: bool = True) -> Report:
         """Rebuild a report from ``to_dict()`` output (as stored in the index).
 
-        ``text_only`` leaves out the tables and checks: enough to find and show
-        passages, and much cheaper for a page of search hits.
+        ``checks=False`` leaves the consistency checks out: a search hit shows
+        none, and they are a fifth of the rebuilding and of the memory a rebuilt
+        report holds.
         """
         original = data.get("original", "")
         if data.get("offsets"):  # as :meth:`to_stored` keeps them
@@ -285,16 +286,14 @@ class Report:
 
         def table(name: str) -> Table | None:
             raw = data.get(name)
-            if raw is None or text_only:
+            if raw is None:
                 return None
             out: Table = {}
             for row, cells in raw.items():
-                out[row] = {}
+                prefix, out[row] = f"{name}.{row}.", {}
                 for col, value in cells.items():
-                    p = prov.get(f"{name}.{row}.{col}", {})
-                    out[row][col] = Figure(
-                        value, p.get("raw", ""), p.get("start", -1), p.get("end", -1), p.get("passage"), p.get("deduced", False)
-                    )
+                    p = prov.get(prefix + col)  # as to_dict wrote it: Figure's own field names
+                    out[row][col] = Figure(value) if p is None else Figure(value, **p)
             return out
 
         return cls(
@@ -309,7 +308,7 @@ class Report:
             proactive=table("proactive"),
             applications=table("applications"),
             review_litigation=table("review_litigation"),
-            checks=[] if text_only else [Check(**c) for c in data.get("checks") or []],
+            checks=[Check(**c) for c in data.get("checks") or []] if checks else [],
             warnings=list(data.get("warnings") or []),
             text=data.get("text", ""),
             offsets=offsets,
@@ -318,7 +317,7 @@ class Report:
             passages=[Passage(**p) for p in data.get("passages") or []],
             source=Source(**data["source"]) if data.get("source") else None,
             versions=[
-                Version(list(v["sources"]), cls.from_dict(v["report"], text_only=text_only) if v.get("report") else None)
+                Version(list(v["sources"]), cls.from_dict(v["report"], checks=checks) if v.get("report") else None)
                 for v in data.get("versions") or []
             ],
         )
@@ -327,10 +326,11 @@ class Report:
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
-def _plain(obj) -> dict[str, Any]:
-    """``dataclasses.asdict`` of a dataclass whose fields hold only str, int,
-    bool or None: its fields copied, without asdict's deep copy of every value
-    (which was a tenth of indexing a report, for its sixty passages)."""
+def shallow_dict(obj) -> dict[str, Any]:
+    """``dataclasses.asdict`` one level deep: the fields of ``obj`` copied, any
+    list or dict in them shared, not copied (asdict's deep copy of every value was
+    a tenth of indexing a report, for its sixty passages, and a tenth of a
+    search's JSON).  Nested dataclasses are the caller's to convert."""
     names = _FIELD_NAMES.get(type(obj))
     if names is None:
         names = _FIELD_NAMES[type(obj)] = tuple(f.name for f in fields(obj))

@@ -18,13 +18,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from index.analysis import preload
 from index.build import open_index, unpack
-from index.model import Report
+from index.model import Report, shallow_dict
 from index.schema import LABELS, NUMBERS
 from search import facets as F
 from search.agency import agency_keys
@@ -95,8 +95,8 @@ class SearchResult:
             "pages": self.pages,
             "total": self.total,
             "notes": self.notes,
-            "hits": [asdict(h) for h in self.hits],
-            "facets": [asdict(f) for f in self.facets],
+            "hits": [{**shallow_dict(h), "passages": list(map(shallow_dict, h.passages))} for h in self.hits],
+            "facets": [{**shallow_dict(f), "values": list(map(shallow_dict, f.values))} for f in self.facets],
         }
 
 
@@ -209,13 +209,17 @@ class _Decoded:
     time), and for the largest the file limit lets in (a 9 MB file, 3 million
     characters) about 0.4 s, paid again by every search that showed it.
     Paging, sorting and clicking facets show the same reports again.  At
-    most ``BUDGET`` stored bytes are kept (in memory a report takes 14 times
-    its stored size, the largest 42 times: at most some 130 MB), least
-    recently shown dropped first; the one just shown is always kept.  A
+    most ``BUDGET`` stored bytes are kept, some 700 usual reports (rebuilt
+    without their checks, a report takes about 8 times its stored size in
+    memory: some 70 MB; were they all of the largest kind, at most 42 times),
+    least recently shown dropped first; the one just shown is always kept.
+    (The 35 searches of ``bench_search`` show some 310 reports, 3.5 MB,
+    between them: the 3 MB budget this had before was dropping each report
+    just before it was shown again.)  A
     document number means one report only within a generation, so the next
     commit starts afresh."""
 
-    BUDGET = 3 * 1024 * 1024
+    BUDGET = 8 * 1024 * 1024
 
     def __init__(self) -> None:
         self._entries: OrderedDict[int, tuple[int, _Shown]] = OrderedDict()
@@ -234,7 +238,7 @@ class _Decoded:
         """The hit material of a report from its stored fields, kept (best
         called with no searcher held: a big rebuild holds up no one)."""
         blob = fields["data"]
-        report = Report.from_dict(unpack(blob))
+        report = Report.from_dict(unpack(blob), checks=False)
         shown = _Shown(fields["id"], fields["record"]["sources"], report, Occurrences(report.text))
         with self._lock:
             if docnum not in self._entries:
