@@ -24,11 +24,13 @@ One index holds two kinds of documents (``kind``):
 
 from __future__ import annotations
 
+import itertools
 import math
 import struct
+from collections.abc import Sequence
 
 from whoosh import columns
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
 from index.analysis import Analysis
@@ -63,23 +65,34 @@ def pack_numbers(values: dict[str, float | bool | None]) -> bytes:
     return _NUMBERS.pack(*(math.nan if values.get(name) is None else float(values[name]) for name in NUMBERS))
 
 
-def column_values(leaf, name: str) -> list[bytes]:
-    """Every document's value of a ``VarBytesColumn`` in one segment, in order.
+def column_bytes(leaf, name: str) -> tuple[bytes, Sequence[int]]:
+    """A ``VarBytesColumn``'s values in one segment as they lie in the file, one
+    after another (as the reader's own ``__iter__`` assumes), and each
+    document's length: two reads.  Whoosh's column reader reads each
+    document's value with a file read of its own (through the compound file),
+    and on opening computes every value's offset in a Python loop, unless the
+    segment holds more than 32 768 documents; over 100 000 reports and their
+    source records, such columns took seconds before a server's first answer
+    and an indexing run's first look."""
+    assert isinstance(leaf.schema[name].column_type, columns.VarBytesColumn), name  # whoosh is pinned: its layout is known
+    dbfile, basepos, size = leaf._perdoc._get_column_file(name)
+    doccount = leaf.doc_count_all()
+    # The layout VarBytesColumn.Reader reads: values, [offsets, their type code,] lengths, their type code[, "X"].
+    last = basepos + size - 1
+    code = chr(dbfile.get_byte(last))
+    if code == "X":  # offsets were written too: they sit between the lengths and the type codes
+        code, last = chr(dbfile.get_byte(last - 2)), last - 2 - doccount * struct.calcsize(chr(dbfile.get_byte(last - 1)))
+    lengths = dbfile.get_array(last - struct.calcsize(code) * doccount, code, doccount)
+    data = dbfile.get(basepos, sum(lengths)) if doccount else b""
+    dbfile.close()
+    return data, lengths
 
-    Whoosh's column reader reads each document's value with a file read of
-    its own (through the compound file): over 100 000 reports and their source
-    records, a few such columns took seconds before a server's first answer
-    and an indexing run's first look.  The values lie one after another (as
-    the reader's own ``__iter__`` assumes), so one read gets them all."""
-    reader = leaf.column_reader(name, translate=False)
-    assert isinstance(reader, columns.VarBytesColumn.Reader), reader  # whoosh is pinned: its layout is known
-    lengths = reader._lengths
-    data = reader._dbfile.get(reader._basepos, sum(lengths)) if len(lengths) else b""
-    out, pos = [], 0
-    for n in lengths:
-        out.append(data[pos : pos + n])
-        pos += n
-    return out
+
+def column_values(leaf, name: str) -> list[bytes]:
+    """Every document's value of a ``VarBytesColumn`` in one segment, in order (see :func:`column_bytes`)."""
+    data, lengths = column_bytes(leaf, name)
+    ends = list(itertools.accumulate(lengths))
+    return list(map(data.__getitem__, map(slice, [0, *ends[:-1]], ends)))
 
 
 def fixed_column(leaf, name: str) -> bytes:
@@ -111,6 +124,32 @@ def field_lengths(leaf) -> dict[str, bytes]:
         if field.scorable and (raw := length_bytes(leaf._perdoc, name, leaf.doc_count_all())) is not None:
             out[_lenfield(name)] = raw
     return out
+
+
+def term_postings(leaf, fieldname: str, btext: bytes) -> tuple[list, list, list]:
+    """(docnums, weights, values) of one term in one segment, deleted documents
+    included, read a block at a time (Whoosh's matcher is one call per posting)."""
+    m = leaf._terms.matcher(fieldname, btext, leaf.schema[fieldname].format)
+    ids: list = []
+    weights: list = []
+    values: list = []
+    if not isinstance(m, W3LeafMatcher):  # postings inlined in the term info
+        while m.is_active():
+            ids.append(m.id())
+            weights.append(m.weight())
+            values.append(m.value())
+            m.next()
+        return ids, weights, values
+    while True:
+        m._read_ids()
+        m._read_weights()
+        m._read_values()
+        ids += m._ids
+        weights += m._weights
+        values += m._values
+        if m._lastblock:
+            return ids, weights, values
+        m._goto(m._nextoffset)
 
 
 def make_schema(analysis: Analysis | None = None) -> Schema:

@@ -41,7 +41,6 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.formats import Positions
 from whoosh.index import TOC, clean_files
 from whoosh.reading import SegmentReader
@@ -50,7 +49,7 @@ from whoosh.writing import SegmentWriter
 
 from index import storage
 from index.analysis import SpanTokenizer
-from index.schema import length_bytes
+from index.schema import length_bytes, term_postings
 
 # Tiered merging: once MERGE_FACTOR segments of one size class exist, they are
 # merged into one of the next class.  Segments of MERGE_MAX documents or more
@@ -230,32 +229,6 @@ def finish_segment(writer: SegmentWriter):
     return segment
 
 
-def _term_postings(reader, fieldname: str, btext: bytes) -> tuple[list, list, list]:
-    """(docnums, weights, values) of one term in one segment, deleted documents
-    included, read a block at a time (Whoosh's matcher is one call per posting)."""
-    m = reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format)
-    ids: list = []
-    weights: list = []
-    values: list = []
-    if not isinstance(m, W3LeafMatcher):  # postings inlined in the term info
-        while m.is_active():
-            ids.append(m.id())
-            weights.append(m.weight())
-            values.append(m.value())
-            m.next()
-        return ids, weights, values
-    while True:
-        m._read_ids()
-        m._read_weights()
-        m._read_values()
-        ids += m._ids
-        weights += m._weights
-        values += m._values
-        if m._lastblock:
-            return ids, weights, values
-        m._goto(m._nextoffset)
-
-
 class _MergedPostings:
     """The postings of several segments as one stream of terms, for a merge:
     each segment's terms are sorted already, so they are interleaved
@@ -270,7 +243,7 @@ class _MergedPostings:
 
         def moved():
             for fieldname, btext in reader.all_terms():
-                ids, weights, values = _term_postings(reader, fieldname, btext)
+                ids, weights, values = term_postings(reader, fieldname, btext)
                 if docmap is None:
                     ids = [base + d for d in ids]
                 else:

@@ -11,15 +11,27 @@ thread searching that generation.
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from dataclasses import dataclass
 
 import numpy as np
-from whoosh.reading import TermNotFound
 
 from index.paragraphs import FINGERPRINT_DTYPE
-from index.schema import LABEL_SEP, LABELS, NUMBERS, NUMBERS_DTYPE, column_values, field_lengths, fixed_column, pack_labels, pack_numbers
+from index.schema import (
+    LABEL_SEP,
+    LABELS,
+    NUMBERS,
+    NUMBERS_DTYPE,
+    column_bytes,
+    column_values,
+    field_lengths,
+    fixed_column,
+    pack_labels,
+    pack_numbers,
+    term_postings,
+)
 
 NONE = -1  # code of "no value" in a label array
 
@@ -49,29 +61,51 @@ def _blobs(leaf, n: int) -> tuple[list[bytes], bytes]:
             b"".join(pack_numbers({**m, **m["figures"]}) if m else empty for m in metas))  # fmt: skip
 
 
+def _codes(values: list, empty="") -> tuple[tuple, np.ndarray]:
+    """(the distinct values but ``empty``, in order of first appearance; each
+    value's code among them, NONE for ``empty``), by dict and map: no Python
+    statement per value."""
+    distinct = dict.fromkeys(values)
+    distinct.pop(empty, None)
+    code = dict(zip(distinct, range(len(distinct))))
+    code[empty] = NONE
+    return tuple(distinct), np.fromiter(map(code.__getitem__, values), dtype=np.int32, count=len(values))
+
+
+def _label_codes(labels: list[bytes]) -> tuple[tuple[tuple[str, ...], ...], np.ndarray]:
+    """Each label's distinct strings in a segment, and each document's code of
+    each, (len(LABELS), docs), with no Python statement per document or per
+    blob: at 100 000 reports this was the largest part of a server's first answer."""
+    blobs, blob_of = _codes(labels, b"")  # reports of one agency share theirs across years
+    width, sep = len(LABELS), LABEL_SEP.encode()
+    fields = sep.join(blobs).decode("utf-8").split(LABEL_SEP)
+    if len(fields) != width * len(blobs):  # blobs of a version with other LABELS: as many fields as these, each
+        fields = [f for blob in blobs for f in (blob.decode("utf-8") + LABEL_SEP * width).split(LABEL_SEP)[:width]]
+    values, per_blob = [], np.empty((width, len(blobs) + 1), dtype=np.int32)
+    for j in range(width):
+        distinct, per_blob[j, :-1] = _codes(fields[j::width])
+        values.append(distinct)
+    per_blob[:, -1] = NONE  # what an empty blob (a source record's), code NONE, picks
+    return tuple(values), per_blob[:, blob_of]
+
+
 def _read_segment(leaf) -> _Segment:
     n = leaf.doc_count_all()
     labels, raw = _blobs(leaf, n)
     numbers = np.frombuffer(raw, dtype=NUMBERS_DTYPE).reshape(-1, len(NUMBERS)) if raw else np.full((n, len(NUMBERS)), np.nan)
-    # Reports of one agency share their labels across years: split each distinct blob once.
-    distinct: dict[bytes, int] = {}
-    blob_of = np.fromiter((distinct.setdefault(b, len(distinct)) for b in labels), dtype=np.int32, count=n)
-    tables: list[dict[str, int]] = [{} for _ in LABELS]
-    per_blob = np.full((len(distinct), len(LABELS)), NONE, dtype=np.int32)
-    for i, blob in enumerate(distinct):
-        if blob:
-            for j, value in enumerate(blob.decode("utf-8").split(LABEL_SEP)):
-                if value:
-                    per_blob[i, j] = tables[j].setdefault(value, len(tables[j]))
-    codes = per_blob[blob_of].T.copy() if n else np.empty((len(LABELS), 0), dtype=np.int32)
-    try:
-        reports = np.fromiter(leaf.postings("kind", "report").all_ids(), dtype=np.int64)
-    except TermNotFound:  # a segment of source records only
+    values, codes = _label_codes(labels)
+    if ("kind", "report") in leaf:
+        reports = np.array(term_postings(leaf, "kind", b"report")[0], dtype=np.int64)
+        if leaf.has_deletions():
+            reports = np.setdiff1d(reports, np.fromiter(leaf._perdoc.deleted_docs(), dtype=np.int64))
+    else:  # a segment of source records only
         reports = np.empty(0, dtype=np.int64)
-    blobs = column_values(leaf, "paragraphs") if "paragraphs" in leaf.schema and leaf.has_column("paragraphs") else []
-    paragraphs = np.frombuffer(b"".join(blobs), dtype=FINGERPRINT_DTYPE)
-    ends = np.cumsum([len(b) // 8 for b in blobs], dtype=np.int64) if blobs else np.zeros(n, dtype=np.int64)
-    return _Segment(tuple(tuple(t) for t in tables), codes, numbers, reports, paragraphs, ends, field_lengths(leaf))
+    if "paragraphs" in leaf.schema and leaf.has_column("paragraphs"):
+        data, lengths = column_bytes(leaf, "paragraphs")
+        paragraphs, ends = np.frombuffer(data, dtype=FINGERPRINT_DTYPE), np.cumsum(lengths, dtype=np.int64) // 8
+    else:
+        paragraphs, ends = np.empty(0, dtype=FINGERPRINT_DTYPE), np.zeros(n, dtype=np.int64)
+    return _Segment(values, codes, numbers, reports, paragraphs, ends, field_lengths(leaf))
 
 
 class Columns:
@@ -90,13 +124,14 @@ class Columns:
         self.paragraph_bounds = np.concatenate([[0], ends]).astype(np.int64)  # doc d: bounds[d]:bounds[d+1]
         self._labels: dict[str, tuple[list[str], np.ndarray]] = {}
         for j, name in enumerate(LABELS):
-            index: dict[str, int] = {}
+            distinct = dict.fromkeys(itertools.chain.from_iterable(s.values[j] for s in segments))
+            index = dict(zip(distinct, range(len(distinct))))
             parts = []
             for s in segments:
-                remap = np.array([index.setdefault(v, len(index)) for v in s.values[j]] + [NONE], dtype=np.int32)
+                remap = np.fromiter(itertools.chain(map(index.__getitem__, s.values[j]), [NONE]), dtype=np.int32, count=len(s.values[j]) + 1)
                 parts.append(remap[s.codes[j]])  # NONE (-1) picks the trailing NONE
             codes = np.concatenate(parts) if parts else np.empty(0, dtype=np.int32)
-            self._labels[name] = (list(index), codes)
+            self._labels[name] = (list(distinct), codes)
         self._derived: dict[object, object] = {}
         self._lock = threading.RLock()  # re-entrant: one derived table may be made from another
 
