@@ -252,24 +252,33 @@ def _facet(spec: FacetSpec, col: FacetColumn, counts: np.ndarray, selected: list
         places = col.same_named(v)
         return f"{spec.label_of(v)}（{len(places)} 处同名）" if len(places) > 1 else spec.label_of(v)
 
-    present = np.flatnonzero(counts)
+    selected = list(dict.fromkeys(selected))
+    # A selected bare name keeps its places in view, to pick one of them.
+    keep = set(selected) | {p for v in selected for p in col.same_named(v)}
     if spec.fixed:
-        values = [v for v, _ in spec.fixed if count(v) or v in selected]
-    else:
+        order = np.empty(0, dtype=np.int64)
+        extra = [v for v, _ in spec.fixed if count(v) or v in selected]
+    else:  # by code, not by name: an agency facet has a value per agency
+        present = np.flatnonzero(counts)
         if spec.name == "year":  # newest first
             order = present[np.argsort(-col.rank[present], kind="stable")]
         else:  # most reports first, then by name
             order = present[np.lexsort((col.rank[present], -counts[present]))]
-        values = [col.values[i] for i in order.tolist()]
-    values += [v for v in selected if v not in values]  # still shown, to be deselected
+        extra = []
+    # Still shown, to be deselected: a selected value no report here has.
+    extra += [v for v in selected if v not in extra and not (v in col.index and counts[col.index[v]])]
     if within:
-        values = [v for v in values if within in v]
-    # A selected bare name keeps its places in view, to pick one of them.
-    keep = set(selected) | {p for v in selected for p in col.same_named(v)}
-    shown = values
-    if spec.top and len(values) > spec.top:
-        shown = values[: spec.top] + [v for v in values[spec.top :] if v in keep]
-    more = len(set(values) - set(shown))  # within the search, if any: what the reader could still reveal
+        order = order[np.array([within in col.values[i] for i in order.tolist()], dtype=bool)]
+        extra = [v for v in extra if within in v]
+    # The values in order are ``order``'s then ``extra``; past the first ``top``
+    # only those to keep in view are shown.
+    top = spec.top or len(order) + len(extra)
+    head, tail = order[:top], order[top:]
+    tail = tail[np.isin(tail, [col.index[v] for v in keep if v in col.index])]
+    shown = [col.values[i] for i in head.tolist() + tail.tolist()]
+    room = top - len(head)
+    shown += extra[:room] + [v for v in extra[room:] if v in keep]
+    more = len(order) + len(extra) - len(shown)  # within the search, if any: what the reader could still reveal
     return Facet(
         spec.name,
         spec.label,
