@@ -112,7 +112,7 @@ def index(work: Path, n: int) -> Path:
 class Server:
     """``nianbao serve`` in a subprocess (optionally an older checkout's)."""
 
-    def __init__(self, index_dir: Path, code: Path = ROOT, log: Path | None = None) -> None:
+    def __init__(self, index_dir: Path, code: Path = ROOT, log: Path | None = None, processes: int = 1) -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -120,7 +120,8 @@ class Server:
         self.log = open(log or os.devnull, "wb")
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "nianbao", "serve", "--index", str(index_dir), "--port", str(self.port)],
+            [sys.executable, "-m", "nianbao", "serve", "--index", str(index_dir), "--port", str(self.port),
+             *(["--processes", str(processes)] if processes > 1 else [])],
             cwd=code, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
 
@@ -191,9 +192,9 @@ def load(port: int, clients: int, per_client: int, plan: list[str]) -> tuple[lis
     return latencies, errors
 
 
-def measure_http(label: str, index_dir: Path, code: Path, work: Path, clients: dict[int, int]) -> dict:
+def measure_http(label: str, index_dir: Path, code: Path, work: Path, clients: dict[int, int], processes: int = 1) -> dict:
     plan = urls()
-    server = Server(index_dir, code, work / f"serve-{label}.log")
+    server = Server(index_dir, code, work / f"serve-{label}.log", processes)
     try:
         first = server.first_answer(plan[-1])  # an empty query: nothing cached by it for later
         # Each query once, in order: its first request is cold (matched and
@@ -249,6 +250,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="1000,10000", help="comma-separated corpus sizes (e.g. 1000,10000,100000)")
     ap.add_argument("--work", type=Path, help="folder for corpora and indexes, kept between runs (default: a temporary one)")
     ap.add_argument("--baseline-rev", help="also serve the engine of this git revision on the same index (e.g. af0b06f)")
+    ap.add_argument("--processes", type=int, default=1, help="serve with this many processes (nianbao serve --processes)")
     ap.add_argument("--index", type=Path, help="search this index instead of building one (e.g. the one `bench_index.py --keep` left); one size, its report count")
     args = ap.parse_args()
     sizes = [int(x) for x in args.sizes.split(",")]
@@ -270,9 +272,9 @@ def main() -> None:
             bare = bare_whoosh(ix)
             bare_p50 = statistics.median(bare.values())
             print(f"\n{n} reports; bare Whoosh top-20 per query (ms): " + ", ".join(f"{k} {1000 * v:.1f}" for k, v in bare.items()), flush=True)
-            rows.append(("nianbao", n, measure_http("nianbao", ix, ROOT, work, CLIENTS), bare_p50))
+            rows.append(("nianbao", n, measure_http("nianbao", ix, ROOT, work, CLIENTS, args.processes), bare_p50))
             if old_code:
-                rows.append((args.baseline_rev, n, measure_http(args.baseline_rev, ix, old_code, work, {1: 35, 32: 2}), bare_p50))
+                rows.append((args.baseline_rev, n, measure_http(args.baseline_rev, ix, old_code, work, {1: 35, 32: 2}, args.processes), bare_p50))
             print(f"  {'engine':<9} {'reports':>7} {'cli':>4} {'reqs':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'err':>4} "
                   f"{'first s':>7} {'p50/bare':>6} {'p95/1-cl p50':>8} {'req/s':>7}")  # fmt: skip
             for label, size, m, b in rows[-2 if old_code else -1 :]:
