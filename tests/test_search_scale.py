@@ -170,6 +170,15 @@ def test_a_selected_value_beyond_the_top_is_still_shown(engine, corpus):
     assert [v.value for v in agencies.values if v.selected] == [last] and len(agencies.values) == F.BY_NAME["agency"].top + 1
 
 
+def test_a_value_selected_twice_or_held_by_no_report_is_shown_once(engine, corpus):
+    last = sorted(r.agency for r in corpus[1].values())[-1]
+    result = engine.search(SearchRequest(filters={"agency": [last, "没有这个机关", last]}))
+    agencies = next(f for f in result.facets if f.name == "agency")
+    selected = [(v.value, v.count) for v in agencies.values if v.selected]
+    assert selected == [(last, 1), ("没有这个机关", 0)] and len(agencies.values) == F.BY_NAME["agency"].top + 2
+    assert agencies.more == len(corpus[1]) - F.BY_NAME["agency"].top - 1
+
+
 # ---------------------------------------------------------------- concurrency
 
 
