@@ -68,7 +68,7 @@ def pack_numbers(values: dict[str, float | bool | None]) -> bytes:
 def column_bytes(leaf, name: str) -> tuple[bytes, Sequence[int]]:
     """A ``VarBytesColumn``'s values in one segment as they lie in the file, one
     after another (as the reader's own ``__iter__`` assumes), and each
-    document's length: two reads.  Whoosh's column reader reads each
+    document's length, in a few reads.  Whoosh's column reader reads each
     document's value with a file read of its own (through the compound file),
     and on opening computes every value's offset in a Python loop, unless the
     segment holds more than 32 768 documents; over 100 000 reports and their
