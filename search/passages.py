@@ -54,12 +54,6 @@ def _pattern(literal: str) -> re.Pattern | None:
     return re.compile(r"[\W_]*".join(map(re.escape, needle))) if needle else None
 
 
-@lru_cache(maxsize=4096)
-def _in_label(label: str, literal: str) -> tuple[Span, ...]:
-    """A literal's matches in a table row's label (a few dozen labels, asked for every hit)."""
-    return tuple(Occurrences(label).find(literal))
-
-
 def find(text: str, literal: str) -> list[Span]:
     """Every (start, end) in ``text`` where ``literal`` occurs."""
     return Occurrences(text).find(literal)
@@ -197,14 +191,14 @@ def _table_rows(report: Report, literals: list[str], term_of: dict[str, int], co
         for path in figure_cells(report, c.figure):
             marked.setdefault(path, []).append(base + k)
     out = []
+    literals_key = tuple(literals)
     for table, section in TABLES.items():
         for row, cells in (getattr(report, table) or {}).items():
-            label = row_label(table, row, report.template)
-            spans = {lit: _in_label(label, lit) for lit in literals}
+            label, spans = _row_spans(table, row, report.template, literals_key)
             covers = {term_of[lit] for lit, s in spans.items() if s}
-            paths = [f"{table}.{row}.{col}" for col in cells]
-            for path in paths:
-                covers.update(marked.get(path, ()))
+            if marked:
+                for col in cells:
+                    covers.update(marked.get(f"{table}.{row}.{col}", ()))
             if not covers:
                 continue
             printed = next((report.passage(f.passage) for f in cells.values() if f.passage), None)
@@ -215,6 +209,15 @@ def _table_rows(report: Report, literals: list[str], term_of: dict[str, int], co
             make = _row_hit(report, table, section, row, label, cells, spans, marked, conditions, base, printed)
             out.append(_Candidate(frozenset(covers), rank, make, f"{table}.{row}"))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _row_spans(table: str, row: str, template: str | None, literals: tuple[str, ...]) -> tuple[str, dict[str, tuple[Span, ...]]]:
+    """A table row's label and each literal's matches in it: the same few dozen
+    rows for every hit of a query, so worked out once per query and template."""
+    label = row_label(table, row, template)
+    found = Occurrences(label)
+    return label, {lit: tuple(found.find(lit)) for lit in literals}
 
 
 def _row_hit(report, table, section, row, label, cells, spans, marked, conditions, base, printed) -> Callable[[], PassageHit]:
