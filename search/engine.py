@@ -215,9 +215,8 @@ class _Decoded:
     least recently shown dropped first; the one just shown is always kept.
     (The 35 searches of ``bench_search`` show some 310 reports, 3.5 MB,
     between them: the 3 MB budget this had before was dropping each report
-    just before it was shown again.)  A
-    document number means one report only within a generation, so the next
-    commit starts afresh."""
+    just before it was shown again.)  A document number means one report
+    only within a generation, so the next commit starts afresh."""
 
     BUDGET = 8 * 1024 * 1024
 

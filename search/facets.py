@@ -255,30 +255,31 @@ def _facet(spec: FacetSpec, col: FacetColumn, counts: np.ndarray, selected: list
     selected = list(dict.fromkeys(selected))
     # A selected bare name keeps its places in view, to pick one of them.
     keep = set(selected) | {p for v in selected for p in col.same_named(v)}
+    # The values in display order: ``codes`` (a value facet's, by code and not
+    # by name: an agency facet has a value per agency), then ``names``.
     if spec.fixed:
-        order = np.empty(0, dtype=np.int64)
-        extra = [v for v, _ in spec.fixed if count(v) or v in selected]
-    else:  # by code, not by name: an agency facet has a value per agency
+        codes = np.empty(0, dtype=np.int64)
+        names = [v for v, _ in spec.fixed if count(v) or v in selected]
+    else:
         present = np.flatnonzero(counts)
         if spec.name == "year":  # newest first
-            order = present[np.argsort(-col.rank[present], kind="stable")]
+            codes = present[np.argsort(-col.rank[present], kind="stable")]
         else:  # most reports first, then by name
-            order = present[np.lexsort((col.rank[present], -counts[present]))]
-        extra = []
+            codes = present[np.lexsort((col.rank[present], -counts[present]))]
+        names = []
     # Still shown, to be deselected: a selected value no report here has.
-    extra += [v for v in selected if v not in extra and not (v in col.index and counts[col.index[v]])]
+    names += [v for v in selected if v not in names and not (v in col.index and counts[col.index[v]])]
     if within:
-        order = order[np.array([within in col.values[i] for i in order.tolist()], dtype=bool)]
-        extra = [v for v in extra if within in v]
-    # The values in order are ``order``'s then ``extra``; past the first ``top``
-    # only those to keep in view are shown.
-    top = spec.top or len(order) + len(extra)
-    head, tail = order[:top], order[top:]
+        codes = codes[np.array([within in col.values[i] for i in codes.tolist()], dtype=bool)]
+        names = [v for v in names if within in v]
+    # Past the first ``top`` values only those to keep in view are shown.
+    top = spec.top or len(codes) + len(names)
+    head, tail = codes[:top], codes[top:]
     tail = tail[np.isin(tail, [col.index[v] for v in keep if v in col.index])]
     shown = [col.values[i] for i in head.tolist() + tail.tolist()]
     room = top - len(head)
-    shown += extra[:room] + [v for v in extra[room:] if v in keep]
-    more = len(order) + len(extra) - len(shown)  # within the search, if any: what the reader could still reveal
+    shown += names[:room] + [v for v in names[room:] if v in keep]
+    more = len(codes) + len(names) - len(shown)  # within the search, if any: what the reader could still reveal
     return Facet(
         spec.name,
         spec.label,
