@@ -119,9 +119,9 @@ def field_lengths(leaf) -> dict[str, bytes]:
     """One segment's :func:`length_bytes` of every scored field, keyed as
     Whoosh keys its length columns (``_body_L``): what BM25 reads for each
     matching document, which Whoosh reads from the file one document at a time."""
-    out = {}
+    out, n = {}, leaf.doc_count_all()
     for name, field in leaf.schema.items():
-        if field.scorable and (raw := length_bytes(leaf._perdoc, name, leaf.doc_count_all())) is not None:
+        if field.scorable and (raw := length_bytes(leaf._perdoc, name, n)) is not None:
             out[_lenfield(name)] = raw
     return out
 
