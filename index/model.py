@@ -229,7 +229,7 @@ class Report:
                 return None
             return {row: {col: f.value for col, f in cells.items()} for row, cells in table.items()}
 
-        provenance = {
+        provenance = {  # keyed by Figure's own field names: from_dict passes them back as keywords
             path: {"raw": f.raw, "start": f.start, "end": f.end, "passage": f.passage, "deduced": f.deduced}
             for path, f in self.figures().items()
         }
