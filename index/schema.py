@@ -24,14 +24,18 @@ One index holds two kinds of documents (``kind``):
 
 from __future__ import annotations
 
+import io
 import itertools
 import math
+import pickle
 import struct
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterator, Sequence
 
 from whoosh import columns
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.system import _INT_SIZE
 
 from index.analysis import Analysis
 from index.region import place_path
@@ -126,30 +130,60 @@ def field_lengths(leaf) -> dict[str, bytes]:
     return out
 
 
-def term_postings(leaf, fieldname: str, btext: bytes) -> tuple[list, list, list]:
-    """(docnums, weights, values) of one term in one segment, deleted documents
-    included, read a block at a time (Whoosh's matcher is one call per posting)."""
+def posting_blocks(leaf, fieldname: str, btext: bytes) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence]]:
+    """One term's postings in one segment, a block at a time: (docnums,
+    weights, values), deleted documents included.
+
+    Whoosh's ``W3LeafMatcher`` reads a block's pickled header from the file
+    with a Python call per byte or so, and sums its docnums in a Python
+    generator: most of a merge's reading.  Here a block is one read, its
+    header unpickled from memory, its docnums summed by ``accumulate``; what
+    comes out is what the matcher's ``_read_ids``, ``_read_weights`` and
+    ``_read_values`` give (a test compares them)."""
     m = leaf._terms.matcher(fieldname, btext, leaf.schema[fieldname].format)
-    ids: list = []
-    weights: list = []
-    values: list = []
     if not isinstance(m, W3LeafMatcher):  # postings inlined in the term info
+        ids, weights, values = [], [], []
         while m.is_active():
             ids.append(m.id())
             weights.append(m.weight())
             values.append(m.value())
             m.next()
-        return ids, weights, values
+        yield ids, weights, values
+        return
+    postfile, position, fixed = m._postfile, m._baseoffset, m._fixedsize
     while True:
-        m._read_ids()
-        m._read_weights()
-        m._read_values()
-        ids += m._ids
-        weights += m._weights
-        values += m._values
-        if m._lastblock:
-            return ids, weights, values
-        m._goto(m._nextoffset)
+        length = postfile.get_int(position)
+        block = postfile.get(position + _INT_SIZE, abs(length))
+        header = io.BytesIO(block)
+        count, _, _, compression, _, _ = pickle.load(header)
+        data = block[header.tell() :]
+        deltas, weights, values = pickle.loads(zlib.decompress(data) if compression else data)
+        ids = deltas if m._byteids else list(itertools.accumulate(deltas))
+        if weights is None or isinstance(weights, float):
+            weights = [1.0 if weights is None else weights] * count
+        if fixed == 0:
+            values = (None,) * count
+        elif fixed is not None and fixed > 0:
+            values = tuple(values[i : i + fixed] for i in range(0, len(values), fixed))
+        yield ids, weights, values
+        if length < 0:  # the last block
+            return
+        position += _INT_SIZE + length
+
+
+def term_postings(leaf, fieldname: str, btext: bytes, values: bool = True) -> tuple[list, list, list]:
+    """(docnums, weights, values) of one term in one segment, deleted documents
+    included, read a block at a time (:func:`posting_blocks`; Whoosh's matcher
+    is one call per posting); ``values=False`` leaves the values list empty."""
+    ids: list = []
+    weights: list = []
+    out: list = []
+    for i, w, v in posting_blocks(leaf, fieldname, btext):
+        ids += i
+        weights += w
+        if values:
+            out += v
+    return ids, weights, out
 
 
 def make_schema(analysis: Analysis | None = None) -> Schema:

@@ -17,6 +17,8 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
+from whoosh.codec.whoosh3 import _lenfield
+from whoosh.util.numeric import byte_to_length
 
 from index.paragraphs import FINGERPRINT_DTYPE
 from index.schema import (
@@ -34,6 +36,7 @@ from index.schema import (
 )
 
 NONE = -1  # code of "no value" in a label array
+_LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,7 @@ class Columns:
                 parts.append(remap[s.codes[j]])  # NONE (-1) picks the trailing NONE
             codes = np.concatenate(parts) if parts else np.empty(0, dtype=np.int32)
             self._labels[name] = (list(distinct), codes)
+        self._length_bytes = [(s.lengths, len(s.numbers)) for s in segments]
         self._derived: dict[object, object] = {}
         self._lock = threading.RLock()  # re-entrant: one derived table may be made from another
 
@@ -146,6 +150,17 @@ class Columns:
     def fingerprints(self, doc: int) -> np.ndarray:
         """A report's paragraph fingerprints (``index/paragraphs.py``), in order."""
         return self.paragraphs[self.paragraph_bounds[doc] : self.paragraph_bounds[doc + 1]]
+
+    def field_lengths(self, fieldname: str) -> np.ndarray:
+        """Each document's length of a scored field as BM25 reads it (the
+        length byte Whoosh stores, through ``byte_to_length``); float64."""
+
+        def make(c: Columns) -> np.ndarray:
+            key = _lenfield(fieldname)
+            raw = b"".join(lengths.get(key, bytes(n)) for lengths, n in c._length_bytes)
+            return _LENGTH_OF_BYTE[np.frombuffer(raw, dtype=np.uint8)]
+
+        return self.derived(("field_lengths", fieldname), make)
 
     def derived(self, key, make):
         """``make(self)``, computed once per generation (facet tables, sort ranks)."""
@@ -179,10 +194,11 @@ class SegmentCache:
     def lend_lengths(self, reader) -> None:
         """Give ``reader``'s segments their field lengths from memory.
 
-        Scoring reads a field length for every matching document and field,
-        and Whoosh reads each from the file (the index is not memory-mapped,
-        ``index/storage.py``): a fifth of a cold search.  A segment's lengths
-        never change, so one copy serves every searcher of it."""
+        When Whoosh scores (a query :mod:`search.postings` leaves to it) it
+        reads a field length for every matching document and field, each
+        from the file (the index is not memory-mapped, ``index/storage.py``):
+        a fifth of a cold search.  A segment's lengths never change, so one
+        copy serves every searcher of it."""
         with self._lock:
             known = dict(self._segments)
         for leaf, _ in reader.leaf_readers():

@@ -27,6 +27,7 @@ from index.build import open_index, unpack
 from index.model import Report, shallow_dict
 from index.schema import LABELS, NUMBERS
 from search import facets as F
+from search import postings
 from search.agency import agency_keys
 from search.columns import NONE, Columns, SegmentCache
 from search.passages import HIT_MATCHES, Occurrences, PassageHit, Reasons, match_spans, snippet
@@ -376,10 +377,10 @@ class Engine:
         and their scores when the results are ranked by relevance.
 
         Kept per generation (:class:`_Matches`): paging, sorting and changing
-        facet filters reuse a query's matches.  Scores come from the same pass
-        that matches.  Whoosh's top-N collector restricted to the matches is
-        no cheaper (measured: it still checks every candidate's positions), so
-        scoring only the page would cost a second pass."""
+        facet filters reuse a query's matches.  Facets count every match, so
+        every match is found; :mod:`search.postings` finds and scores them all
+        at once over whole posting lists, which costs less than Whoosh's
+        top-N collector took to check the candidates' positions for a page."""
         ranked = sort == "relevance" and not parsed.is_empty
         if parsed.is_empty:
             return view.columns.reports, None
@@ -389,7 +390,12 @@ class Engine:
 
     @staticmethod
     def _match(view: _View, query, ranked: bool) -> tuple[np.ndarray, np.ndarray | None]:
-        if ranked:
+        found = postings.match(view.searcher, query, view.columns.field_lengths)
+        if found is not None:
+            docs, scores = found
+            keep = view.columns.is_report[docs]
+            return docs[keep], scores[keep] if ranked else None
+        if ranked:  # a query search.postings does not know: Whoosh matches it
             top = view.searcher.search(query, limit=None).top_n
             docs = np.fromiter((d for _, d in top), dtype=np.int64, count=len(top))
             scores = np.fromiter((score for score, _ in top), dtype=np.float64, count=len(top))

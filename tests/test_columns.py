@@ -59,6 +59,26 @@ def test_term_postings_read_every_block_deleted_documents_included(tmp_path):
     leaf.close()
 
 
+def test_every_terms_postings_read_as_whooshs_matcher_reads_them(tmp_path):
+    # Every kind of field: positions (TEXT), none (ID), numbers; varied weights,
+    # terms of one, a few and several blocks of postings.
+    schema = fields.Schema(kind=fields.ID, body=fields.TEXT(phrase=True), n=fields.NUMERIC(int, shift_step=0))
+    ix = index.create_in(str(tmp_path), schema)
+    with ix.writer() as w:
+        for n in range(700):
+            w.add_document(kind=f"k{n % 4}", body=" ".join(["every"] * (1 + n % 5) + [f"w{n % 50}", f"only{n}"]), n=n % 9)
+    leaf = one_segment(ix)
+    terms = list(leaf.all_terms())
+    assert len(terms) > 700
+    for fieldname, btext in terms:
+        m, whooshs = leaf.postings(fieldname, btext), []
+        while m.is_active():
+            whooshs.append((m.id(), m.weight(), m.value()))
+            m.next()
+        assert list(zip(*term_postings(leaf, fieldname, btext))) == whooshs, (fieldname, btext)
+    leaf.close()
+
+
 def blob(*values: str) -> bytes:
     return LABEL_SEP.join(values).encode("utf-8")
 
