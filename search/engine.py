@@ -117,6 +117,7 @@ class _Generation:
         self.columns = columns
         self.facets = F.table(columns)
         self.matches = _Matches()
+        self.kept = postings.Kept()
         self.decoded = _Decoded()
         self._meta: dict[int, object] = {}  # id(searcher) -> its meta column reader; they live as long as this
         self._idle = [first]
@@ -269,6 +270,7 @@ class _View:
     columns: Columns
     facets: dict[str, F.FacetColumn]
     matches: _Matches
+    kept: postings.Kept
     decoded: _Decoded
     meta: Callable[[], object]  # this searcher's meta column reader
     generation: int  # the commit it reads
@@ -305,7 +307,7 @@ class Engine:
         while (searcher := gen.take(self.ix)) is None:  # a commit landed meanwhile: wait for it to be read
             gen = self._current(wait=True)
         try:
-            yield _View(searcher, gen.columns, gen.facets, gen.matches, gen.decoded, lambda: gen.meta_reader(searcher), gen.number)
+            yield _View(searcher, gen.columns, gen.facets, gen.matches, gen.kept, gen.decoded, lambda: gen.meta_reader(searcher), gen.number)
         finally:
             gen.give_back(searcher)
 
@@ -390,7 +392,7 @@ class Engine:
 
     @staticmethod
     def _match(view: _View, query, ranked: bool) -> tuple[np.ndarray, np.ndarray | None]:
-        found = postings.match(view.searcher, query, view.columns.field_lengths)
+        found = postings.match(view.searcher, query, view.columns.field_lengths, view.kept)
         if found is not None:
             docs, scores = found
             keep = view.columns.is_report[docs]

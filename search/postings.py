@@ -21,6 +21,8 @@ caller then asks Whoosh.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import suppress
 from itertools import chain
@@ -42,19 +44,54 @@ class _Unknown(Exception):
     """A query node this module does not evaluate."""
 
 
-def match(searcher, query: Q.Query, lengths: Callable[[str], np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+class Kept:
+    """One generation's recent results of the query parts that read postings
+    (a term, a phrase, a prefix or range), per segment, so that a query that
+    changes around the same words (another word added, one negated) reads
+    only the new ones.  At most ``BUDGET`` bytes of arrays, least recently
+    used dropped first.  Scores depend on the whole index's statistics, so a
+    Kept serves one generation only."""
+
+    BUDGET = 64 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key) -> tuple[np.ndarray, np.ndarray] | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key, found: tuple[np.ndarray, np.ndarray]) -> None:
+        with self._lock:
+            if key in self._entries:
+                return
+            for array in found:
+                array.flags.writeable = False  # shared by every query that reuses it
+            self._entries[key] = found
+            self._size += found[0].nbytes + found[1].nbytes
+            while self._size > self.BUDGET and self._entries:
+                docs, scores = self._entries.popitem(last=False)[1]
+                self._size -= docs.nbytes + scores.nbytes
+
+
+def match(searcher, query: Q.Query, lengths: Callable[[str], np.ndarray], kept: Kept | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """(document numbers, ascending; their scores) of every document, deleted
     ones included, that ``query`` matches, or None if it has a part not known here.
 
     ``lengths(field)``: each document's length of a scored field (what
     Whoosh's BM25F reads, ``byte_to_length`` of its length byte), indexed by
-    the searcher's document numbers."""
+    the searcher's document numbers.  ``kept``: the generation's :class:`Kept`."""
     if not isinstance(searcher.weighting, BM25F):
         return None
     parts = []
     try:
         for leaf, offset in searcher.reader().leaf_readers():
-            parts.append(_Leaf(searcher, leaf, offset, lengths).eval(query))
+            parts.append(_Leaf(searcher, leaf, offset, lengths, kept or Kept()).eval(query))
     except _Unknown:
         return None
     if not parts:
@@ -62,16 +99,26 @@ def match(searcher, query: Q.Query, lengths: Callable[[str], np.ndarray]) -> tup
     return np.concatenate([d for d, _ in parts]), np.concatenate([s for _, s in parts])
 
 
+_READS_POSTINGS = (ExactPhrase, Q.Term, Q.MultiTerm)
+
+
 class _Leaf:
     """One segment's evaluation; document numbers are the searcher's (``offset`` added)."""
 
-    def __init__(self, searcher, leaf, offset: int, lengths: Callable[[str], np.ndarray]) -> None:
-        self.searcher, self.leaf, self.offset, self.lengths = searcher, leaf, offset, lengths
+    def __init__(self, searcher, leaf, offset: int, lengths: Callable[[str], np.ndarray], kept: Kept) -> None:
+        self.searcher, self.leaf, self.offset, self.lengths, self.kept = searcher, leaf, offset, lengths, kept
 
     def eval(self, q: Q.Query) -> tuple[np.ndarray, np.ndarray]:
-        docs, scores = self._eval(q)
-        boost = getattr(q, "boost", 1.0)
-        return (docs, scores * boost) if boost != 1.0 and not isinstance(q, Q.ConstantScoreQuery) else (docs, scores)
+        key = (self.offset, q) if isinstance(q, _READS_POSTINGS) else None
+        found = self.kept.get(key) if key else None
+        if found is None:
+            found = self._eval(q)
+            boost = getattr(q, "boost", 1.0)
+            if boost != 1.0 and not isinstance(q, Q.ConstantScoreQuery):
+                found = found[0], found[1] * boost
+            if key:
+                self.kept.put(key, found)
+        return found
 
     def _eval(self, q: Q.Query) -> tuple[np.ndarray, np.ndarray]:
         if isinstance(q, _NullQuery):

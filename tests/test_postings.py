@@ -170,3 +170,39 @@ def test_without_it_the_engine_gives_the_same_answers(index, monkeypatch):
     with_it = answers()
     monkeypatch.setattr(postings, "match", lambda *a: None)
     assert answers() == with_it
+
+
+def test_a_query_changed_around_the_same_words_reads_only_the_new_ones(index, monkeypatch):
+    read = []
+    real = postings.term_postings
+    monkeypatch.setattr(postings, "term_postings", lambda leaf, field, btext, values=True: read.append(btext) or real(leaf, field, btext, values))
+    kept = postings.Kept()
+    with index._view() as view:
+
+        def run(text: str) -> set[str]:
+            """The terms whose postings were read; the answer checked against one with nothing kept."""
+            query = compile_query(parse_query(text), view.searcher.schema)
+            read.clear()
+            got = postings.match(view.searcher, query, view.columns.field_lengths, kept)
+            terms = {b.decode() for b in read}
+            want = postings.match(view.searcher, query, view.columns.field_lengths)
+            assert all((a == b).all() for a, b in zip(got, want))
+            return terms
+
+        assert {"应急", "管理"} <= run("应急管理")
+        more = run("应急管理 行政处罚")
+        assert {"行政", "处罚"} <= more and not {"应急", "管理"} & more
+        assert run("-应急管理 行政处罚") == set()
+
+
+def test_kept_results_stay_within_the_budget_and_unchanged(index, monkeypatch):
+    monkeypatch.setattr(postings.Kept, "BUDGET", 4096)
+    kept = postings.Kept()
+    with index._view() as view:
+        for text in ["政府信息 公开", "行政处罚", "政府信息 公开"]:
+            query = compile_query(parse_query(text), view.searcher.schema)
+            got = postings.match(view.searcher, query, view.columns.field_lengths, kept)
+            want = postings.match(view.searcher, query, view.columns.field_lengths)
+            assert all((a == b).all() for a, b in zip(got, want))
+            assert kept._size <= 4096
+            assert all(not a.flags.writeable for found in kept._entries.values() for a in found)
