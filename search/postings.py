@@ -16,7 +16,9 @@ terms), times any boost.  A test compares the documents and scores of every
 kind of query the parser makes with Whoosh's own search.
 
 :func:`match` returns None for a query with a part it does not know; the
-caller then asks Whoosh.
+caller then asks Whoosh.  It leans on Whoosh 2.7.4's query internals
+(``MultiTerm._btexts``, ``NumericRange._compile_query``, ``BM25F._field_B``);
+whoosh is pinned.
 """
 
 from __future__ import annotations
@@ -234,7 +236,7 @@ def _start_keys(docs: np.ndarray, values: list[bytes], offset: int) -> np.ndarra
     return keys[positions >= 0]
 
 
-_MARK = ord("(")
+_MARK, _STOP, _PROTOCOL_2 = ord("("), b".", b"\x80\x02"
 
 
 def _deltas(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
@@ -246,14 +248,16 @@ def _deltas(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     either one int and APPEND or MARK, the ints, APPENDS (and more MARK …
     APPENDS past 1 000), then STOP.  Decoding one value at a time was most of a
     phrase's time, so the values' ints are cut out and loaded as the items of
-    one list; if the counts disagree, Whoosh's own decoding is used."""
+    one list.  Values not of that shape, or ints that do not add up to the
+    counts, are decoded one by one as Whoosh decodes them."""
     counts = np.frombuffer(b"".join([v[:_INT_SIZE] for v in values]), dtype=">u4").astype(np.int64)
-    ints = b"".join([v[_INT_SIZE + 6 : -2] if v[_INT_SIZE + 5] == _MARK else v[_INT_SIZE + 5 : -2] for v in values])
-    with suppress(Exception):
-        flat = loads(b"\x80\x02](" + ints + b"e.")
-        if len(flat) == counts.sum():
-            return counts, np.array(flat, dtype=np.int64)
-    lists = [loads(v[_INT_SIZE:] if v.endswith(b".") else v[_INT_SIZE:] + b".") for v in values]
+    if all(v.endswith(_STOP) and v.startswith(_PROTOCOL_2, _INT_SIZE) for v in values):
+        ints = b"".join([v[_INT_SIZE + 6 : -2] if v[_INT_SIZE + 5] == _MARK else v[_INT_SIZE + 5 : -2] for v in values])
+        with suppress(Exception):
+            flat = loads(_PROTOCOL_2 + b"](" + ints + b"e" + _STOP)
+            if len(flat) == counts.sum():
+                return counts, np.array(flat, dtype=np.int64)
+    lists = [loads(v[_INT_SIZE:] if v.endswith(_STOP) else v[_INT_SIZE:] + _STOP) for v in values]
     return counts, np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
 
 

@@ -206,3 +206,22 @@ def test_kept_results_stay_within_the_budget_and_unchanged(index, monkeypatch):
             assert all((a == b).all() for a, b in zip(got, want))
             assert kept._size <= 4096
             assert all(not a.flags.writeable for found in kept._entries.values() for a in found)
+
+
+@pytest.mark.parametrize("lists", [
+    [[5], [0, 3], [300, 301, 70000]],
+    [list(range(0, 3000, 2)), [2**31 - 5], list(range(1001)), [7]],  # past 1 000: pickled in batches
+])
+def test_positions_decode_as_whooshs_own(lists):
+    from whoosh.formats import Positions
+
+    fmt = Positions()
+    values = [fmt.encode(p) for p in lists]
+    counts, deltas = postings._deltas(values)
+    assert counts.tolist() == [len(p) for p in lists]
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    got = [np.cumsum(deltas[a : a + n]).tolist() for a, n in zip(starts, counts)]
+    assert got == [fmt.decode_positions(v) for v in values] == lists
+    # A value without its final STOP (Whoosh's own decoder allows it): decoded one by one.
+    counts2, deltas2 = postings._deltas([values[0][:-1], *values[1:]])
+    assert counts2.tolist() == counts.tolist() and deltas2.tolist() == deltas.tolist()
