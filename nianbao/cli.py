@@ -12,11 +12,14 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
 import re
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -304,7 +307,7 @@ def export(query: str, index_dir: Path, fmt: str, output: Path, **options) -> No
 @click.option("--threads", default=8, show_default=True, help="Threads per process.")
 @click.option("--processes", type=click.IntRange(1), default=1, show_default=True,
               help="Server processes sharing the port, for many users at once: Python runs one thread at a time in a process, "
-                   "a second process uses a second core.  Each keeps its own caches (a query's next page may be matched again).")
+                   "a second process uses a second core.  They share each query's matches; each keeps its own other caches.")
 @click.option("--public-url", help="Address the site is reached at, for the links in exports (default http://HOST:PORT).")
 def serve(index_dir: Path, host: str, port: int, threads: int, processes: int, public_url: str | None) -> None:
     """Serve the web site.  With no index yet, first build one from the bundled sample reports."""
@@ -320,9 +323,13 @@ def serve(index_dir: Path, host: str, port: int, threads: int, processes: int, p
         click.echo(f"no index in {index_dir} yet: indexing the bundled samples ({SAMPLES})", err=True)
         if run_indexer([SAMPLES], index_dir) is None:
             sys.exit(EXIT_ERROR)
+    # The processes share their query matches through a folder of the server's own (search/shared.py).
+    shared = tempfile.mkdtemp(prefix="nianbao-matches-") if processes > 1 else None
+    if shared:
+        atexit.register(shutil.rmtree, shared, ignore_errors=True)
     try:
         # Made before the processes are: each inherits it (no searcher is open yet, so no file either).
-        app = create_app(index_dir, PUBLIC_URL=public_url or f"http://{host}:{port}")
+        app = create_app(index_dir, PUBLIC_URL=public_url or f"http://{host}:{port}", SHARED_MATCHES=shared)
         if processes > 1:  # loaded once, shared by the processes, instead of once in each
             app.extensions["nianbao.engine"].warm()
     except DamagedIndex as e:

@@ -19,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from search import facets as F
 from search import postings
 from search.agency import agency_keys
 from search.columns import NONE, Columns, SegmentCache
+from search.shared import SharedMatches
 from search.passages import HIT_MATCHES, Occurrences, PassageHit, Reasons, match_spans, snippet
 from search.query import ParsedQuery, compile_query, parse_query
 
@@ -110,13 +112,14 @@ class _Generation:
     back, so a request or a streaming export never has its reader closed
     under it by a commit."""
 
-    def __init__(self, number: int, first, columns: Columns, prepare: Callable[[object], None]) -> None:
+    def __init__(self, number: int, first, columns: Columns, prepare: Callable[[object], None], shared: Path | None = None) -> None:
         self.number = number
         self._prepare = prepare  # for each of its searchers (SegmentCache.lend_lengths)
         prepare(first.reader())
         self.columns = columns
         self.facets = F.table(columns)
-        self.matches = _Matches()
+        read = first.reader().generation()  # what the matches are of (None: no segment yet)
+        self.matches = _Matches(SharedMatches(shared, read) if shared and read is not None else None)
         self.kept = postings.Kept()
         self.decoded = _Decoded()
         self._meta: dict[int, object] = {}  # id(searcher) -> its meta column reader; they live as long as this
@@ -170,12 +173,14 @@ class _Generation:
 
 class _Matches:
     """A generation's recent query matches (document numbers, scores when
-    ranked), least recently used dropped first."""
+    ranked), least recently used dropped first; with ``shared``, also those
+    the server's other processes made (``search/shared.py``)."""
 
     SIZE = 32
 
-    def __init__(self) -> None:
+    def __init__(self, shared: SharedMatches | None = None) -> None:
         self._entries: OrderedDict = OrderedDict()
+        self._shared = shared
         self._lock = threading.Lock()
 
     def get(self, query, ranked: bool, compute):
@@ -184,7 +189,12 @@ class _Matches:
             if found is not None and (found[1] is not None or not ranked):
                 self._entries.move_to_end(query)
                 return found
-        found = compute()  # outside the lock: a slow query holds up no one
+        # outside the lock: a slow query holds up no one
+        found = self._shared.get(query, ranked) if self._shared else None
+        if found is None:
+            found = compute()
+            if self._shared:
+                self._shared.put(query, found)
         with self._lock:
             self._entries[query] = found
             while len(self._entries) > self.SIZE:
@@ -279,8 +289,11 @@ class _View:
 class Engine:
     """Thread-safe: any number of threads may search at once."""
 
-    def __init__(self, index_dir) -> None:
+    def __init__(self, index_dir, shared_matches: str | Path | None = None) -> None:
+        """``shared_matches``: a folder where the processes of one server share
+        their query matches (``search/shared.py``); None for a lone process."""
         self.index_dir = index_dir
+        self._shared = Path(shared_matches) if shared_matches else None
         self.ix = open_index(index_dir)  # read through the file, not mapped (index/storage.py says why)
         self._segments = SegmentCache()
         self._refreshing = threading.Lock()  # held only while a new commit is read
@@ -325,7 +338,7 @@ class Engine:
             if gen is not None and gen.number == latest:
                 return gen
             searcher = self.ix.searcher()
-            fresh = _Generation(latest, searcher, self._segments.columns(searcher.reader()), self._segments.lend_lengths)
+            fresh = _Generation(latest, searcher, self._segments.columns(searcher.reader()), self._segments.lend_lengths, self._shared)
             if not fresh._same(searcher):  # a commit between the two reads: take it next time
                 fresh.number = searcher.reader().generation()
             old, self._gen = self._gen, fresh

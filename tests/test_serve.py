@@ -40,17 +40,19 @@ def answered(url: str, seconds: float = 60) -> dict:
             time.sleep(0.2)
 
 
-def test_two_processes_share_the_port_a_dead_one_is_replaced_and_a_signal_stops_all(sample_index):
+def test_two_processes_share_the_port_a_dead_one_is_replaced_and_a_signal_stops_all(sample_index, tmp_path):
     port = free_port()
     url = f"http://127.0.0.1:{port}/search.json?q=" + urllib.parse.quote("政府信息")
     server = subprocess.Popen([sys.executable, "-m", "nianbao", "serve", "--index", str(sample_index), "--port", str(port), "--processes", "2"],
-                              stderr=subprocess.PIPE, text=True)  # fmt: skip
+                              stderr=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(tmp_path)})  # fmt: skip
     try:
         assert answered(url)["total"] == 5
         first = children(server.pid)
         assert len(first) == 2
         with ThreadPoolExecutor(16) as pool:  # many at once, over both processes
             assert [r["total"] for r in pool.map(lambda _: answered(url), range(48))] == [5] * 48
+        (shared,) = tmp_path.glob("nianbao-matches-*")  # where the processes share the query's matches
+        assert list(shared.glob("*/*.npy"))
 
         os.kill(min(first), signal.SIGKILL)
         deadline = time.monotonic() + 30
@@ -62,6 +64,7 @@ def test_two_processes_share_the_port_a_dead_one_is_replaced_and_a_signal_stops_
 
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
+        assert not shared.exists()
         for pid in now:
             assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()
         assert "starting another" in server.stderr.read()

@@ -60,7 +60,7 @@ def create_app(index_dir: str | Path, **config) -> Flask:
     app.json.ensure_ascii = False  # Chinese stays readable in the JSON twins
     app.jinja_env.autoescape = True  # every template, whatever its extension
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
-    app.extensions["nianbao.engine"] = Engine(index_dir)
+    app.extensions["nianbao.engine"] = Engine(index_dir, shared_matches=app.config.get("SHARED_MATCHES"))
 
     from web import format as fmt
     from web.agency_views import bp as agency_bp
