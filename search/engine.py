@@ -31,9 +31,9 @@ from search import facets as F
 from search import postings
 from search.agency import agency_keys
 from search.columns import NONE, Columns, SegmentCache
-from search.shared import SharedMatches
 from search.passages import HIT_MATCHES, Occurrences, PassageHit, Reasons, match_spans, snippet
 from search.query import ParsedQuery, compile_query, parse_query
+from search.shared import SharedMatches
 
 SORTS = {
     "relevance": "相关度",
