@@ -90,10 +90,10 @@ def match(searcher, query: Q.Query, lengths: Callable[[str], np.ndarray], kept: 
     the searcher's document numbers.  ``kept``: the generation's :class:`Kept`."""
     if not isinstance(searcher.weighting, BM25F):
         return None
-    parts = []
+    parts, kept = [], kept or Kept()
     try:
         for leaf, offset in searcher.reader().leaf_readers():
-            parts.append(_Leaf(searcher, leaf, offset, lengths, kept or Kept()).eval(query))
+            parts.append(_Leaf(searcher, leaf, offset, lengths, kept).eval(query))
     except _Unknown:
         return None
     if not parts:
