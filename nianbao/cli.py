@@ -20,6 +20,7 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -330,8 +331,11 @@ def serve(index_dir: Path, host: str, port: int, threads: int, processes: int, p
     try:
         # Made before the processes are: each inherits it (no searcher is open yet, so no file either).
         app = create_app(index_dir, PUBLIC_URL=public_url or f"http://{host}:{port}", SHARED_MATCHES=shared)
+        engine = app.extensions["nianbao.engine"]
         if processes > 1:  # loaded once, shared by the processes, instead of once in each
-            app.extensions["nianbao.engine"].warm()
+            engine.warm()
+        else:  # the index first (what any first answer needs), then jieba's dictionary, while serving
+            threading.Thread(target=warm_up, args=(engine,), name="nianbao-warm", daemon=True).start()
     except DamagedIndex as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(EXIT_ERROR)
@@ -350,6 +354,15 @@ def serve(index_dir: Path, host: str, port: int, threads: int, processes: int, p
         run()
     else:
         serve_forked(run, processes)
+
+
+def warm_up(engine) -> None:
+    """Read the index, then load jieba's dictionary (about a second), so that
+    the first text search need not; a failure is left for a request to meet
+    and report."""
+    with contextlib.suppress(Exception):
+        engine.prepare()
+        engine.warm()
 
 
 def serve_forked(run, processes: int) -> None:

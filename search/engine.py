@@ -306,6 +306,11 @@ class Engine:
         them, so that they share it."""
         preload(self.ix.schema["body"].analyzer)
 
+    def prepare(self) -> None:
+        """Read the newest commit now (its per-report arrays and facet tables),
+        as the first request would otherwise."""
+        self._current(wait=True)
+
     def close(self) -> None:
         gen, self._gen = self._gen, None
         if gen:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from index.parse import parse_file
 from places import path, picked
-from search.engine import SearchRequest
+from search.engine import Engine, SearchRequest
 
 REPORTS = {p.stem: parse_file(p) for p in SAMPLES}
 AGENCY = {stem: r.agency for stem, r in REPORTS.items()}
@@ -269,3 +269,16 @@ def test_the_indexed_folder_is_found_without_walking_every_file(tmp_path, layout
         assert engine.coverage()["source_root"] == os.path.commonpath([os.path.dirname(p.resolve()) for p in paths])
     finally:
         engine.close()
+
+
+def test_prepare_reads_the_newest_commit_before_any_search(sample_index):
+    e = Engine(sample_index)
+    try:
+        assert e._gen is None
+        e.prepare()
+        gen = e._gen
+        assert gen is not None and gen.columns.size > 0
+        e.search(SearchRequest(q="行政处罚"))
+        assert e._gen is gen  # the first search used what prepare read
+    finally:
+        e.close()
