@@ -335,7 +335,9 @@ def serve(index_dir: Path, host: str, port: int, threads: int, processes: int, p
         if processes > 1:  # loaded once, shared by the processes, instead of once in each
             engine.warm()
         else:  # the index first (what any first answer needs), then jieba's dictionary, while serving
-            threading.Thread(target=warm_up, args=(engine,), name="nianbao-warm", daemon=True).start()
+            answered = threading.Event()
+            app.after_request(lambda response: answered.set() or response)
+            threading.Thread(target=warm_up, args=(engine, answered), name="nianbao-warm", daemon=True).start()
     except DamagedIndex as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(EXIT_ERROR)
@@ -356,12 +358,14 @@ def serve(index_dir: Path, host: str, port: int, threads: int, processes: int, p
         serve_forked(run, processes)
 
 
-def warm_up(engine) -> None:
-    """Read the index, then load jieba's dictionary (about a second), so that
-    the first text search need not; a failure is left for a request to meet
-    and report."""
+def warm_up(engine, answered: threading.Event) -> None:
+    """Read the index, then load jieba's dictionary (about a second, holding
+    Python's lock much of it), so that the first text search need not: after
+    the first answer (or 5 s), which it would otherwise slow down.  A failure
+    is left for a request to meet and report."""
     with contextlib.suppress(Exception):
         engine.prepare()
+        answered.wait(5)
         engine.warm()
 
 
