@@ -33,7 +33,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 
 from whoosh import columns
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.system import _INT_SIZE
 
@@ -132,25 +132,48 @@ def field_lengths(leaf) -> dict[str, bytes]:
 
 def posting_blocks(leaf, fieldname: str, btext: bytes) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence]]:
     """One term's postings in one segment, a block at a time: (docnums,
-    weights, values), deleted documents included.
+    weights, values), deleted documents included: what Whoosh's matcher of
+    the term gives, posting by posting (a test compares them)."""
+    terms = leaf._terms
+    yield from _blocks(terms._postfile, terms.term_info(fieldname, btext), leaf.schema[fieldname].format.fixed_value_size())
 
-    Whoosh's ``W3LeafMatcher`` reads a block's pickled header from the file
-    with a Python call per byte or so, and sums its docnums in a Python
-    generator: most of a merge's reading.  Here a block is one read, its
-    header unpickled from memory, its docnums summed by ``accumulate``; what
-    comes out is what the matcher's ``_read_ids``, ``_read_weights`` and
-    ``_read_values`` give (a test compares them)."""
-    m = leaf._terms.matcher(fieldname, btext, leaf.schema[fieldname].format)
-    if not isinstance(m, W3LeafMatcher):  # postings inlined in the term info
-        ids, weights, values = [], [], []
-        while m.is_active():
-            ids.append(m.id())
-            weights.append(m.weight())
-            values.append(m.value())
-            m.next()
-        yield ids, weights, values
+
+def segment_postings(leaf) -> Iterator[tuple[str, bytes, list, list, list]]:
+    """Every term's (fieldname, btext, docnums, weights, values) in one segment,
+    in ``leaf.all_terms()`` order, deleted documents included.  The term
+    infos are read in the terms file's order, where looking each term up
+    (``term_info``, ``matcher``) cost a hash probe and reads of its posting
+    header a byte or so at a time: most of a merge's reading."""
+    terms, schema = leaf._terms, leaf.schema
+    fixed = {}
+    for (fieldname, btext), info in terms.items():
+        if fieldname not in schema:
+            continue
+        if fieldname not in fixed:
+            fixed[fieldname] = schema[fieldname].format.fixed_value_size()
+        ids: list = []
+        weights: list = []
+        values: list = []
+        for i, w, v in _blocks(terms._postfile, info, fixed[fieldname]):
+            ids += i
+            weights += w
+            values += v
+        yield fieldname, btext, ids, weights, values
+
+
+def _blocks(postfile, info, fixed: int | None) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence]]:
+    """The postings of one term (``info``, its ``W3TermInfo``) a block at a
+    time, decoded as Whoosh's ``W3LeafMatcher`` (or, for postings inlined in
+    the term info, its ``ListMatcher``) gives them; ``fixed``: the format's
+    ``fixed_value_size()``.  A block is one read and its header is unpickled
+    from memory: Whoosh's matcher reads the header from the file a byte or
+    so at a time, and sums the docnums in a Python generator."""
+    if info.is_inlined():
+        ids, weights, values = info.inlined_postings()
+        yield ids, weights or (1.0,) * len(ids), values or (None,) * len(ids)
         return
-    postfile, position, fixed = m._postfile, m._baseoffset, m._fixedsize
+    offset, _ = info.extent()
+    position = offset + len(WHOOSH3_HEADER_MAGIC)
     while True:
         length = postfile.get_int(position)
         block = postfile.get(position + _INT_SIZE, abs(length))
@@ -158,14 +181,13 @@ def posting_blocks(leaf, fieldname: str, btext: bytes) -> Iterator[tuple[Sequenc
         count, _, _, compression, _, _ = pickle.load(header)
         data = block[header.tell() :]
         deltas, weights, values = pickle.loads(zlib.decompress(data) if compression else data)
-        ids = deltas if m._byteids else list(itertools.accumulate(deltas))
         if weights is None or isinstance(weights, float):
             weights = [1.0 if weights is None else weights] * count
         if fixed == 0:
             values = (None,) * count
         elif fixed is not None and fixed > 0:
             values = tuple(values[i : i + fixed] for i in range(0, len(values), fixed))
-        yield ids, weights, values
+        yield list(itertools.accumulate(deltas)), weights, values
         if length < 0:  # the last block
             return
         position += _INT_SIZE + length

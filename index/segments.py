@@ -49,7 +49,7 @@ from whoosh.writing import SegmentWriter
 
 from index import storage
 from index.analysis import SpanTokenizer
-from index.schema import length_bytes, term_postings
+from index.schema import length_bytes, segment_postings
 
 # Tiered merging: once MERGE_FACTOR segments of one size class exist, they are
 # merged into one of the next class.  Segments of MERGE_MAX documents or more
@@ -242,8 +242,7 @@ class _MergedPostings:
         """``docmap``: old → new docnum of the live documents (None: no deletions, add ``base``)."""
 
         def moved():
-            for fieldname, btext in reader.all_terms():
-                ids, weights, values = term_postings(reader, fieldname, btext)
+            for fieldname, btext, ids, weights, values in segment_postings(reader):
                 if docmap is None:
                     ids = [base + d for d in ids]
                 else:

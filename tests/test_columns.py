@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from whoosh import columns, fields, index
 
-from index.schema import LABEL_SEP, LABELS, column_values, term_postings
+from index.schema import LABEL_SEP, LABELS, column_values, segment_postings, term_postings
 from search.columns import NONE, _label_codes
 
 
@@ -76,6 +76,9 @@ def test_every_terms_postings_read_as_whooshs_matcher_reads_them(tmp_path):
             whooshs.append((m.id(), m.weight(), m.value()))
             m.next()
         assert list(zip(*term_postings(leaf, fieldname, btext))) == whooshs, (fieldname, btext)
+    # All of them at once, in the same order, as a merge reads them.
+    assert [(f, t) for f, t, *_ in segment_postings(leaf)] == terms
+    assert all([*p] == [*term_postings(leaf, f, t)] for f, t, *p in segment_postings(leaf))
     leaf.close()
 
 
