@@ -145,20 +145,9 @@ def segment_postings(leaf) -> Iterator[tuple[str, bytes, list, list, list]]:
     (``term_info``, ``matcher``) cost a hash probe and reads of its posting
     header a byte or so at a time: most of a merge's reading."""
     terms, schema = leaf._terms, leaf.schema
-    fixed = {}
     for (fieldname, btext), info in terms.items():
-        if fieldname not in schema:
-            continue
-        if fieldname not in fixed:
-            fixed[fieldname] = schema[fieldname].format.fixed_value_size()
-        ids: list = []
-        weights: list = []
-        values: list = []
-        for i, w, v in _blocks(terms._postfile, info, fixed[fieldname]):
-            ids += i
-            weights += w
-            values += v
-        yield fieldname, btext, ids, weights, values
+        if fieldname in schema:
+            yield fieldname, btext, *_joined(_blocks(terms._postfile, info, schema[fieldname].format.fixed_value_size()))
 
 
 def _blocks(postfile, info, fixed: int | None) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence]]:
@@ -197,10 +186,15 @@ def term_postings(leaf, fieldname: str, btext: bytes, values: bool = True) -> tu
     """(docnums, weights, values) of one term in one segment, deleted documents
     included, read a block at a time (:func:`posting_blocks`; Whoosh's matcher
     is one call per posting); ``values=False`` leaves the values list empty."""
+    return _joined(posting_blocks(leaf, fieldname, btext), values)
+
+
+def _joined(blocks, values: bool = True) -> tuple[list, list, list]:
+    """Blocks of (docnums, weights, values) as one of each; the values left out unless ``values``."""
     ids: list = []
     weights: list = []
     out: list = []
-    for i, w, v in posting_blocks(leaf, fieldname, btext):
+    for i, w, v in blocks:
         ids += i
         weights += w
         if values:
