@@ -79,6 +79,10 @@ def column_bytes(leaf, name: str) -> tuple[bytes, Sequence[int]]:
     source records, such columns took seconds before a server's first answer
     and an indexing run's first look."""
     assert isinstance(leaf.schema[name].column_type, columns.VarBytesColumn), name  # whoosh is pinned: its layout is known
+    return _var_bytes(leaf, name)
+
+
+def _var_bytes(leaf, name: str) -> tuple[bytes, Sequence[int]]:
     dbfile, basepos, size = leaf._perdoc._get_column_file(name)
     doccount = leaf.doc_count_all()
     # The layout VarBytesColumn.Reader reads: values, [offsets, their type code,] lengths, their type code[, "X"].
@@ -94,7 +98,18 @@ def column_bytes(leaf, name: str) -> tuple[bytes, Sequence[int]]:
 
 def column_values(leaf, name: str) -> list[bytes]:
     """Every document's value of a ``VarBytesColumn`` in one segment, in order (see :func:`column_bytes`)."""
-    data, lengths = column_bytes(leaf, name)
+    return _split(*column_bytes(leaf, name))
+
+
+def stored_bytes(leaf) -> list[bytes]:
+    """Every document's stored fields in one segment as Whoosh keeps them, a
+    pickled dict deflated (b"" for none): its ``_stored`` column, a
+    ``CompressedBytesColumn``, laid out as a ``VarBytesColumn`` is.  For a
+    merge to copy without unpickling and compressing them again."""
+    return _split(*_var_bytes(leaf, "_stored"))
+
+
+def _split(data: bytes, lengths: Sequence[int]) -> list[bytes]:
     ends = list(itertools.accumulate(lengths))
     return list(map(data.__getitem__, map(slice, [0, *ends[:-1]], ends)))
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+from whoosh import columns
 from whoosh.formats import Positions
 from whoosh.index import TOC, clean_files
 from whoosh.reading import SegmentReader
@@ -49,7 +50,7 @@ from whoosh.writing import SegmentWriter
 
 from index import storage
 from index.analysis import SpanTokenizer
-from index.schema import length_bytes, segment_postings
+from index.schema import column_values, fixed_column, length_bytes, segment_postings, stored_bytes
 
 # Tiered merging: once MERGE_FACTOR segments of one size class exist, they are
 # merged into one of the next class.  Segments of MERGE_MAX documents or more
@@ -275,6 +276,48 @@ class _MergedPostings:
         self.streams = []
 
 
+def write_per_doc(writer: SegmentWriter, fieldnames: set[str], reader) -> dict[int, int] | None:
+    """``SegmentWriter.write_per_doc`` (a merge's copy of one segment's
+    lengths, columns and stored fields) a column at a time.  Whoosh asks the
+    reader for each document's every length and column value with a read of
+    its own, and unpickles and recompresses the stored fields: a fifth of a
+    merge under cProfile.  Here each column is read in one go and the stored
+    fields are copied as they lie.  Returns old → new docnum of the live
+    documents, None when none is deleted (as Whoosh's does)."""
+    schema, perdoc, n = writer.schema, writer.perdocwriter, reader.doc_count_all()
+    live = [d for d in range(n) if not reader.is_deleted(d)] if reader.has_deletions() else range(n)
+    docmap = {d: writer.docnum + i for i, d in enumerate(live)} if reader.has_deletions() else None
+    lengths = [(name, schema[name], raw) for name in sorted(fieldnames)
+               if schema[name].scorable and (raw := length_bytes(reader._perdoc, name, n))]  # fmt: skip
+    values = [(name, schema[name].column_type, _column(reader, name, schema[name].column_type)) for name in sorted(fieldnames)
+              if schema[name].column_type and reader.has_column(name)]  # fmt: skip
+    stored, stored_column = stored_bytes(reader), perdoc._colwriters["_stored"]._child
+    assert type(stored_column) is columns.CompressedBytesColumn.Writer, stored_column  # whoosh is pinned
+    for d in live:
+        perdoc.start_doc(writer.docnum)
+        for name, field, raw in lengths:
+            if raw[d]:
+                perdoc.add_field(name, field, None, byte_to_length(raw[d]))
+        for name, column_type, column in values:
+            perdoc.add_column_value(name, column_type, column[d])
+        if stored[d]:  # past the compressing writer's own add: the bytes are deflated already
+            columns.VarBytesColumn.Writer.add(stored_column, writer.docnum, stored[d])
+        perdoc.finish_doc()
+        writer.docnum += 1
+    return docmap
+
+
+def _column(reader, name: str, column_type) -> list:
+    """Every document's raw value of one column (what Whoosh's merge copies)."""
+    if type(column_type) is columns.VarBytesColumn:
+        return column_values(reader, name)
+    if type(column_type) is columns.FixedBytesColumn:
+        raw, width = fixed_column(reader, name), column_type._fixedlen
+        return [raw[i : i + width] for i in range(0, len(raw), width)]
+    column = reader.column_reader(name, column_type)
+    return list(column.raw_column() if isinstance(column, columns.TranslatingColumnReader) else column)
+
+
 def merge(ix, segments: list) -> Any:
     """One segment with the live documents of ``segments`` (deleted ones dropped)."""
     writer = FastSegmentWriter(ix, "merge")
@@ -286,7 +329,7 @@ def merge(ix, segments: list) -> Any:
             readers.append(reader)
             names = set(writer.schema.names()) | {f for f in reader.indexed_field_names() if f in writer.schema}
             base = writer.docnum
-            postings.add_segment(reader, base, writer.write_per_doc(names, reader))
+            postings.add_segment(reader, base, write_per_doc(writer, names, reader))
         writer._added = True
         return finish_segment(writer)
     except BaseException:

@@ -225,6 +225,70 @@ def test_worker_segments_hold_whooshs_postings(tmp_path):
     assert _postings(ix) == want
 
 
+def _per_doc(ix) -> dict:
+    """Every live document's stored fields, columns and lengths, the field
+    length totals, and every posting (whose docnums show the renumbering)."""
+    with ix.reader() as r:
+        names = [n for n, f in ix.schema.items() if f.column_type]
+        out: dict = {"totals": {n: r.field_length(n) for n in ("body", "body_bi")}, "postings": _postings(ix)}
+        out["docs"] = []
+        for leaf, _ in r.leaf_readers():  # Whoosh's multi-segment column reader fails on a column some segments lack
+            cols = {n: leaf.column_reader(n, translate=False) for n in names}
+            out["docs"] += [
+                (leaf.stored_fields(d), {n: cols[n][d] for n in names}, [leaf.doc_field_length(d, n) for n in ("body", "body_bi")])
+                for d in range(leaf.doc_count_all()) if not leaf.is_deleted(d)
+            ]  # fmt: skip
+        return out
+
+
+def test_a_merge_copies_each_documents_data_as_whoosh_does(tmp_path, monkeypatch):
+    """segments.write_per_doc (columns read whole, stored fields copied still
+    compressed) gives the merged segment the very lengths, columns, stored
+    fields and docnums that Whoosh's SegmentWriter.write_per_doc gives it,
+    deleted documents dropped."""
+    from whoosh import index as whoosh_index
+
+    from index import segments
+    from index.build import analysis
+    from index.schema import make_schema, pack_numbers
+
+    texts = [p.read_text(encoding="utf-8") for p in SAMPLES]
+    docs = [
+        {"kind": "report", "id": f"r{i}", "body": texts[i % 5][i * 7 : i * 7 + 200], "body_bi": texts[i % 5][i * 5 : i * 5 + 200],
+         "record": {"i": i, "text": texts[i % 5][:i]}, "meta": f"m{i}".encode() * (i % 3), "numbers": pack_numbers({"year": 2000 + i}),
+         **({"paragraphs": bytes(8) * i} if i % 4 else {})}
+        for i in range(120)
+    ]  # fmt: skip
+    schema = make_schema(analysis())
+    merged = {}
+    for way in ("whoosh", "ours"):
+        (tmp_path / way).mkdir()
+        ix = whoosh_index.create_in(tmp_path / way, schema, "t")
+        parts = []
+        for part in (docs[:50], docs[50:90], docs[90:]):
+            writer = segments.FastSegmentWriter(ix, "w")
+            for doc in part:
+                writer.add_document(**doc)
+            parts.append(segments.finish_segment(writer))
+        for d in (0, 7, 8, 49):
+            parts[0].delete_document(d)
+        parts[1].delete_document(3)
+        segments.commit_segments(segments.FastSegmentWriter(ix, "c", lock=True), parts)
+        ix = whoosh_index.open_dir(tmp_path / way, "t")
+        before = _per_doc(ix)
+        if way == "whoosh":
+            monkeypatch.setattr(segments, "write_per_doc", lambda writer, names, reader: writer.write_per_doc(names, reader))
+        one = segments.merge(ix, parts)
+        monkeypatch.undo()
+        segments.commit_segments(segments.FastSegmentWriter(ix, "c", lock=True), [], {s.segment_id(): one for s in parts})
+        ix = whoosh_index.open_dir(tmp_path / way, "t")
+        assert len(ix._segments()) == 1 and ix.doc_count_all() == len(docs) - 5
+        merged[way] = _per_doc(ix)
+        assert merged[way]["docs"] == before["docs"]
+    assert merged["ours"] == merged["whoosh"]
+    assert {d[0]["id"] for d in merged["ours"]["docs"]} == {f"r{i}" for i in range(120)} - {"r0", "r7", "r8", "r49", "r53"}
+
+
 def test_same_named_agencies_of_two_cities_are_two_reports(tmp_path):
     from benchmarks.corpus import make_corpus
 
