@@ -38,6 +38,7 @@ from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.system import _INT_SIZE
 
 from index.analysis import Analysis
+from index.codec import copies_blocks, decode_ids
 from index.region import place_path
 from index.template import KEY_FIGURES
 
@@ -150,51 +151,74 @@ def posting_blocks(leaf, fieldname: str, btext: bytes) -> Iterator[tuple[Sequenc
     weights, values), deleted documents included: what Whoosh's matcher of
     the term gives, posting by posting (a test compares them)."""
     terms = leaf._terms
-    yield from _blocks(terms._postfile, terms.term_info(fieldname, btext), leaf.schema[fieldname].format.fixed_value_size())
+    yield from term_blocks(leaf, terms.term_info(fieldname, btext), leaf.schema[fieldname].format.fixed_value_size())
+
+
+def segment_terms(leaf) -> Iterator[tuple[str, bytes, object]]:
+    """Every term of one segment with its term info (``W3TermInfo``), in
+    ``leaf.all_terms()`` order, read in the terms file's order: looking each
+    term up (``term_info``, ``matcher``) cost a hash probe and reads of its
+    posting header a byte or so at a time, most of a merge's reading."""
+    schema = leaf.schema
+    for (fieldname, btext), info in leaf._terms.items():
+        if fieldname in schema:
+            yield fieldname, btext, info
 
 
 def segment_postings(leaf) -> Iterator[tuple[str, bytes, list, list, list]]:
-    """Every term's (fieldname, btext, docnums, weights, values) in one segment,
-    in ``leaf.all_terms()`` order, deleted documents included.  The term
-    infos are read in the terms file's order, where looking each term up
-    (``term_info``, ``matcher``) cost a hash probe and reads of its posting
-    header a byte or so at a time: most of a merge's reading."""
-    terms, schema = leaf._terms, leaf.schema
-    for (fieldname, btext), info in terms.items():
-        if fieldname in schema:
-            yield fieldname, btext, *_joined(_blocks(terms._postfile, info, schema[fieldname].format.fixed_value_size()))
+    """Every term's (fieldname, btext, docnums, weights, values) in one segment
+    (:func:`segment_terms`), deleted documents included."""
+    schema = leaf.schema
+    for fieldname, btext, info in segment_terms(leaf):
+        yield fieldname, btext, *_joined(term_blocks(leaf, info, schema[fieldname].format.fixed_value_size()))
 
 
-def _blocks(postfile, info, fixed: int | None) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence]]:
-    """The postings of one term (``info``, its ``W3TermInfo``) a block at a
-    time, decoded as Whoosh's ``W3LeafMatcher`` (or, for postings inlined in
-    the term info, its ``ListMatcher``) gives them; ``fixed``: the format's
-    ``fixed_value_size()``.  A block is one read and its header is unpickled
-    from memory: Whoosh's matcher reads the header from the file a byte or
-    so at a time, and sums the docnums in a Python generator."""
-    if info.is_inlined():
-        ids, weights, values = info.inlined_postings()
-        yield ids, weights or (1.0,) * len(ids), values or (None,) * len(ids)
-        return
+def raw_blocks(leaf, info) -> Iterator[tuple[tuple, bytes]]:
+    """The blocks of one term's postings (``info``, its ``W3TermInfo``, not
+    inlined) as they lie: Whoosh's block header (count, last docnum, max
+    weight, compression, min and max length bytes) and the data.  A block is
+    one read and its header is unpickled from memory: Whoosh's matcher reads
+    the header from the file a byte or so at a time."""
+    postfile = leaf._terms._postfile
     offset, _ = info.extent()
     position = offset + len(WHOOSH3_HEADER_MAGIC)
     while True:
         length = postfile.get_int(position)
         block = postfile.get(position + _INT_SIZE, abs(length))
         header = io.BytesIO(block)
-        count, _, _, compression, _, _ = pickle.load(header)
-        data = block[header.tell() :]
-        deltas, weights, values = pickle.loads(zlib.decompress(data) if compression else data)
-        if weights is None or isinstance(weights, float):
-            weights = [1.0 if weights is None else weights] * count
-        if fixed == 0:
-            values = (None,) * count
-        elif fixed is not None and fixed > 0:
-            values = tuple(values[i : i + fixed] for i in range(0, len(values), fixed))
-        yield list(itertools.accumulate(deltas)), weights, values
+        yield pickle.load(header), block[header.tell() :]
         if length < 0:  # the last block
             return
         position += _INT_SIZE + length
+
+
+def decode_block(header: tuple, data: bytes, fixed: int | None, relative: bool) -> tuple[list[int], Sequence[float], Sequence]:
+    """A block's (docnums, weights, values), as Whoosh's ``W3LeafMatcher``
+    gives them; ``fixed``: the format's ``fixed_value_size()``; ``relative``:
+    docnums stored by :func:`index.codec.encode_ids` (else as Whoosh stores
+    them, summed in a Python generator by its matcher)."""
+    count, last, _, compression, _, _ = header
+    deltas, weights, values = pickle.loads(zlib.decompress(data) if compression else data)
+    if weights is None or isinstance(weights, float):
+        weights = [1.0 if weights is None else weights] * count
+    if fixed == 0:
+        values = (None,) * count
+    elif fixed is not None and fixed > 0:
+        values = tuple(values[i : i + fixed] for i in range(0, len(values), fixed))
+    return (decode_ids(deltas, last) if relative else list(itertools.accumulate(deltas))), weights, values
+
+
+def term_blocks(leaf, info, fixed: int | None) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence]]:
+    """The postings of one term (``info``) a block at a time, decoded
+    (:func:`decode_block`; postings inlined in the term info as Whoosh's
+    ``ListMatcher`` gives them)."""
+    if info.is_inlined():
+        ids, weights, values = info.inlined_postings()
+        yield ids, weights or (1.0,) * len(ids), values or (None,) * len(ids)
+        return
+    relative = copies_blocks(leaf)
+    for header, data in raw_blocks(leaf, info):
+        yield decode_block(header, data, fixed, relative)
 
 
 def term_postings(leaf, fieldname: str, btext: bytes, values: bool = True) -> tuple[list, list, list]:

@@ -22,6 +22,7 @@ This module leans on Whoosh 2.7.4 internals (``SegmentWriter._finalize_segment``
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import ctypes
 import ctypes.util
@@ -34,7 +35,6 @@ import shutil
 import signal
 import time
 import traceback
-from array import array
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -50,7 +50,8 @@ from whoosh.writing import SegmentWriter
 
 from index import storage
 from index.analysis import SpanTokenizer
-from index.schema import column_values, fixed_column, length_bytes, segment_postings, stored_bytes
+from index.codec import Codec, RawBlock, copies_blocks
+from index.schema import term_blocks, column_values, decode_block, fixed_column, length_bytes, raw_blocks, segment_terms, stored_bytes
 
 # Tiered merging: once MERGE_FACTOR segments of one size class exist, they are
 # merged into one of the next class.  Segments of MERGE_MAX documents or more
@@ -88,12 +89,12 @@ class TermPool:
                 postings += (docnum, weight, vbytes)
         return length
 
-    def iter_terms(self) -> Iterator[tuple[str, bytes, list[int], list[float], list[bytes]]]:
-        """(field, term, docnums, weights, values) in (field, term) order."""
+    def iter_terms(self) -> Iterator[tuple[str, bytes, list]]:
+        """(field, term, [(docnums, weights, values)]) in (field, term) order (see :func:`write_terms`)."""
         terms, self.terms = self.terms, {}
         for key in sorted(terms):
             flat = terms.pop(key)
-            yield key[0], key[1], flat[0::3], flat[1::3], flat[2::3]
+            yield key[0], key[1], [(flat[0::3], flat[1::3], flat[2::3])]
 
     def cleanup(self) -> None:
         self.terms = {}
@@ -116,12 +117,20 @@ class _Lengths:
 
 def write_terms(fieldwriter, schema, lengths: _Lengths, terms) -> None:
     """Whoosh's ``FieldWriter.add_postings`` for postings already grouped by
-    term (``TermPool.iter_terms``), with one block at a time handed to Whoosh's
-    ``W3PostingsWriter`` instead of one call and four asserts per posting
-    (under cProfile, a fifth of a worker's time).  The blocks are Whoosh's; a test
-    reads every posting back and compares it with what Whoosh's own writer wrote."""
+    term: (fieldname, btext, parts), each part a run of postings (docnums,
+    weights, values) or a block to copy (:class:`index.codec.RawBlock`).
+    Runs are cut into Whoosh's blocks and handed to the postings writer a
+    block at a time instead of one call and four asserts per posting (under
+    cProfile, a fifth of a worker's time); a block to copy ends the block
+    before it.  A test reads every posting back and compares it with what
+    Whoosh's own writer wrote."""
     lastfield, postwriter, column, limit = None, None, [], 0
-    for fieldname, btext, docnums, weights, values in terms:
+
+    def add(ids, weights, values):
+        known = [n for n in map(column.__getitem__, ids) if n]
+        postwriter.add_block(ids, weights, values, min(known) if known else None, max(known) if known else 0)
+
+    for fieldname, btext, parts in terms:
         if fieldname != lastfield:
             if lastfield is not None:
                 fieldwriter.finish_field()
@@ -129,18 +138,26 @@ def write_terms(fieldwriter, schema, lengths: _Lengths, terms) -> None:
             lastfield, postwriter = fieldname, fieldwriter._postwriter
             column, limit = lengths.column(fieldname), postwriter._blocklimit
         fieldwriter.start_term(btext)
-        for start in range(0, len(docnums), limit):
-            if start:  # add_posting writes a full block when the next posting arrives
-                postwriter._write_block()
-            ids = docnums[start : start + limit]
-            ws = weights[start : start + limit]
-            postwriter._ids = array("I", ids)
-            postwriter._weights = array("f", ws)
-            postwriter._maxweight = max(0, max(ws))
-            postwriter._values = [v for v in values[start : start + limit] if v]
-            known = [n for n in map(column.__getitem__, ids) if n]
-            postwriter._minlength = min(known) if known else None
-            postwriter._maxlength = max(known) if known else 0
+        ids: list[int] = []  # postings not yet in a block
+        weights: list[float] = []
+        values: list = []
+        for part in parts:
+            if isinstance(part, RawBlock):
+                if ids:
+                    add(ids, weights, values)
+                    ids, weights, values = [], [], []
+                postwriter.add_raw(part)
+                continue
+            ids += part[0]
+            weights += part[1]
+            values += part[2]
+            if len(ids) >= limit:
+                full = len(ids) - len(ids) % limit
+                for start in range(0, full, limit):
+                    add(ids[start : start + limit], weights[start : start + limit], values[start : start + limit])
+                ids, weights, values = ids[full:], weights[full:], values[full:]
+        if ids:
+            add(ids, weights, values)
         fieldwriter.finish_term()  # writes the last block
     if lastfield is not None:
         fieldwriter.finish_field()
@@ -184,7 +201,7 @@ class FastSegmentWriter(SegmentWriter):
     per-token objects."""
 
     def __init__(self, ix, tag: str, lock: bool = False) -> None:
-        super().__init__(ix, _lk=lock)
+        super().__init__(ix, _lk=lock, codec=Codec())
         self._tempstorage = ix.storage.temp_storage(f"{ix.indexname}.{tag}.{os.getpid()}.tmp")
         self.pool = TermPool()
 
@@ -231,46 +248,59 @@ def finish_segment(writer: SegmentWriter):
 
 
 class _MergedPostings:
-    """The postings of several segments as one stream of terms, for a merge:
-    each segment's terms are sorted already, so they are interleaved
-    (heapq.merge) rather than pooled and sorted again; memory stays small
-    whatever the size of the segments."""
+    """The postings of several segments as one stream of terms, for a merge
+    (see :func:`write_terms`): each segment's terms are sorted already, so
+    they are interleaved (heapq.merge) rather than pooled and sorted again;
+    memory stays small whatever the size of the segments.  A full block
+    whose documents all stay is copied as it lies (:mod:`index.codec`); the
+    others are decoded, their deleted documents dropped."""
 
-    def __init__(self) -> None:
+    def __init__(self, blocklimit: int) -> None:
         self.streams: list = []
+        self.blocklimit = blocklimit
 
     def add_segment(self, reader, base: int, docmap: dict | None) -> None:
         """``docmap``: old → new docnum of the live documents (None: no deletions, add ``base``)."""
+        copies, limit, schema = copies_blocks(reader), self.blocklimit, reader.schema
+        deleted = [d for d in range(reader.doc_count_all()) if reader.is_deleted(d)] if docmap is not None else []
 
-        def moved():
-            for fieldname, btext, ids, weights, values in segment_postings(reader):
-                if docmap is None:
-                    ids = [base + d for d in ids]
+        def moved(ids, weights, values):
+            if docmap is None:
+                return [base + d for d in ids], weights, values
+            live = [i for i, d in enumerate(ids) if d in docmap]
+            return [docmap[ids[i]] for i in live], [weights[i] for i in live], [values[i] for i in live]
+
+        def terms():
+            for fieldname, btext, info in segment_terms(reader):
+                fixed = schema[fieldname].format.fixed_value_size()
+                if info.is_inlined():
+                    parts = [moved(*next(term_blocks(reader, info, fixed)))]
                 else:
-                    live = [i for i, d in enumerate(ids) if d in docmap]
-                    if not live:
-                        continue
-                    ids = [docmap[ids[i]] for i in live]
-                    weights = [weights[i] for i in live]
-                    values = [values[i] for i in live]
-                yield fieldname, btext, ids, weights, values
+                    parts, decoded, before = [], 0.0, -1
+                    for header, data in raw_blocks(reader, info):
+                        count, last = header[0], header[1]
+                        if copies and count == limit and bisect.bisect(deleted, last) == bisect.bisect(deleted, before):
+                            shift = base if docmap is None else docmap[last] - last
+                            parts.append(RawBlock(count, last + shift, *header[2:], data, first=info.min_id() + shift if before < 0 else None))
+                        else:
+                            ids, weights, values = decode_block(header, data, fixed, copies)
+                            decoded += sum(weights)
+                            parts.append(moved(ids, weights, values))
+                        before = last
+                    copied = [p for p in parts if isinstance(p, RawBlock)]
+                    if copied:
+                        copied[0].weight = info.weight() - decoded
+                parts = [p for p in parts if isinstance(p, RawBlock) or p[0]]
+                if parts:
+                    yield fieldname, btext, parts
 
-        self.streams.append(moved())
+        self.streams.append(terms())
 
     def iter_terms(self):
-        """As ``TermPool.iter_terms``."""
+        """As ``TermPool.iter_terms``, with blocks to copy among the parts."""
         merged = heapq.merge(*self.streams, key=itemgetter(0, 1))  # stable: segment order is docnum order
-        for (fieldname, text), parts in itertools.groupby(merged, key=itemgetter(0, 1)):
-            parts = list(parts)
-            if len(parts) == 1:
-                yield parts[0]
-                continue
-            docnums, weights, values = [], [], []
-            for _, _, d, w, v in parts:
-                docnums += d
-                weights += w
-                values += v
-            yield fieldname, text, docnums, weights, values
+        for (fieldname, text), runs in itertools.groupby(merged, key=itemgetter(0, 1)):
+            yield fieldname, text, [part for _, _, parts in runs for part in parts]
 
     def cleanup(self) -> None:
         self.streams = []
@@ -321,7 +351,7 @@ def _column(reader, name: str, column_type) -> list:
 def merge(ix, segments: list) -> Any:
     """One segment with the live documents of ``segments`` (deleted ones dropped)."""
     writer = FastSegmentWriter(ix, "merge")
-    writer.pool = postings = _MergedPostings()
+    writer.pool = postings = _MergedPostings(writer.codec._blocklimit)
     readers = []
     try:
         for seg in segments:

@@ -235,58 +235,71 @@ def _per_doc(ix) -> dict:
         for leaf, _ in r.leaf_readers():  # Whoosh's multi-segment column reader fails on a column some segments lack
             cols = {n: leaf.column_reader(n, translate=False) for n in names}
             out["docs"] += [
-                (leaf.stored_fields(d), {n: cols[n][d] for n in names}, [leaf.doc_field_length(d, n) for n in ("body", "body_bi")])
+                (leaf.stored_fields(d), {n: cols[n][d] for n in names}, [leaf.doc_field_length(d, n) or 0 for n in ("body", "body_bi")])
                 for d in range(leaf.doc_count_all()) if not leaf.is_deleted(d)
             ]  # fmt: skip
         return out
 
 
-def test_a_merge_copies_each_documents_data_as_whoosh_does(tmp_path, monkeypatch):
-    """segments.write_per_doc (columns read whole, stored fields copied still
-    compressed) gives the merged segment the very lengths, columns, stored
-    fields and docnums that Whoosh's SegmentWriter.write_per_doc gives it,
+def test_a_merge_gives_what_whooshs_own_merge_gives(tmp_path, monkeypatch):
+    """segments.merge (full posting blocks copied as they lie when none of
+    their documents is deleted, columns read whole, stored fields copied still
+    compressed) gives the very postings, term statistics, lengths, columns and
+    stored fields that Whoosh's own merge (an optimizing commit) gives,
     deleted documents dropped."""
     from whoosh import index as whoosh_index
+    from whoosh.codec.whoosh3 import W3Codec
 
-    from index import segments
+    from index import codec, segments
     from index.build import analysis
     from index.schema import make_schema, pack_numbers
 
     texts = [p.read_text(encoding="utf-8") for p in SAMPLES]
     docs = [
         {"kind": "report", "id": f"r{i}", "body": texts[i % 5][i * 7 : i * 7 + 200], "body_bi": texts[i % 5][i * 5 : i * 5 + 200],
-         "record": {"i": i, "text": texts[i % 5][:i]}, "meta": f"m{i}".encode() * (i % 3), "numbers": pack_numbers({"year": 2000 + i}),
-         **({"paragraphs": bytes(8) * i} if i % 4 else {})}
-        for i in range(120)
+         "year": 2019 + i % 3, "record": {"i": i, "text": texts[i % 5][: i % 50]}, "meta": f"m{i}".encode() * (i % 3),
+         "numbers": pack_numbers({"year": 2000 + i}), **({"paragraphs": bytes(8) * (i % 5)} if i % 4 else {})}
+        for i in range(800)
     ]  # fmt: skip
+    deleted = {0: (0, 7, 8, 149), 1: (3,)}  # segment → docnums: part of segment 1 moves by -1 (copied), part by -5
+    copied = []
+    monkeypatch.setattr(codec.PostingsWriter, "add_raw", lambda self, block, add=codec.PostingsWriter.add_raw: copied.append(block) or add(self, block))
     schema = make_schema(analysis())
     merged = {}
     for way in ("whoosh", "ours"):
         (tmp_path / way).mkdir()
         ix = whoosh_index.create_in(tmp_path / way, schema, "t")
         parts = []
-        for part in (docs[:50], docs[50:90], docs[90:]):
+        for part in (docs[:150], docs[150:500], docs[500:700]):
             writer = segments.FastSegmentWriter(ix, "w")
             for doc in part:
                 writer.add_document(**doc)
             parts.append(segments.finish_segment(writer))
-        for d in (0, 7, 8, 49):
-            parts[0].delete_document(d)
-        parts[1].delete_document(3)
+        for s, ds in deleted.items():
+            for d in ds:
+                parts[s].delete_document(d)
         segments.commit_segments(segments.FastSegmentWriter(ix, "c", lock=True), parts)
+        writer = whoosh_index.open_dir(tmp_path / way, "t").writer()  # and one of Whoosh's codec, as an older index holds
+        for doc in docs[700:]:
+            writer.add_document(**doc)
+        writer.commit(merge=False)
         ix = whoosh_index.open_dir(tmp_path / way, "t")
+        parts = ix._segments()
+        assert [type(s.codec()) for s in parts] == [codec.Codec] * 3 + [W3Codec]
         before = _per_doc(ix)
         if way == "whoosh":
-            monkeypatch.setattr(segments, "write_per_doc", lambda writer, names, reader: writer.write_per_doc(names, reader))
-        one = segments.merge(ix, parts)
-        monkeypatch.undo()
-        segments.commit_segments(segments.FastSegmentWriter(ix, "c", lock=True), [], {s.segment_id(): one for s in parts})
+            ix.writer().commit(optimize=True)
+        else:
+            one = segments.merge(ix, parts)
+            segments.commit_segments(segments.FastSegmentWriter(ix, "c", lock=True), [], {s.segment_id(): one for s in parts})
         ix = whoosh_index.open_dir(tmp_path / way, "t")
         assert len(ix._segments()) == 1 and ix.doc_count_all() == len(docs) - 5
         merged[way] = _per_doc(ix)
         assert merged[way]["docs"] == before["docs"]
     assert merged["ours"] == merged["whoosh"]
-    assert {d[0]["id"] for d in merged["ours"]["docs"]} == {f"r{i}" for i in range(120)} - {"r0", "r7", "r8", "r49", "r53"}
+    assert {d[0]["id"] for d in merged["ours"]["docs"]} == {f"r{i}" for i in range(800)} - {"r0", "r7", "r8", "r149", "r153"}
+    # "kind:report" in segment 1 (now from 146): its second block, moved past one deletion, then 2's first (from 495)
+    assert {146 + 255 - 1, 495 + 127} <= {b.last for b in copied}
 
 
 def test_same_named_agencies_of_two_cities_are_two_reports(tmp_path):
