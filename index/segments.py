@@ -51,7 +51,7 @@ from whoosh.writing import SegmentWriter
 from index import storage
 from index.analysis import SpanTokenizer
 from index.codec import Codec, RawBlock, copies_blocks
-from index.schema import term_blocks, column_values, decode_block, fixed_column, length_bytes, raw_blocks, segment_terms, stored_bytes
+from index.schema import column_values, decode_block, fixed_column, length_bytes, raw_blocks, segment_terms, stored_bytes, term_blocks
 
 # Tiered merging: once MERGE_FACTOR segments of one size class exist, they are
 # merged into one of the next class.  Segments of MERGE_MAX documents or more

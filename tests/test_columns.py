@@ -59,17 +59,25 @@ def test_term_postings_read_every_block_deleted_documents_included(tmp_path):
     leaf.close()
 
 
-def test_every_terms_postings_read_as_whooshs_matcher_reads_them(tmp_path):
+@pytest.mark.parametrize("codec", ["whoosh", "nianbao"])
+def test_every_terms_postings_read_as_whooshs_matcher_reads_them(tmp_path, codec):
     # Every kind of field: positions (TEXT), none (ID), numbers; varied weights,
-    # terms of one, a few and several blocks of postings.
+    # terms of one, a few and several blocks of postings; segments of Whoosh's
+    # own codec (an index written before index.codec) and of ours.
+    from index.codec import Codec
+
     schema = fields.Schema(kind=fields.ID, body=fields.TEXT(phrase=True), n=fields.NUMERIC(int, shift_step=0))
     ix = index.create_in(str(tmp_path), schema)
-    with ix.writer() as w:
+    with ix.writer(**({"codec": Codec()} if codec == "nianbao" else {})) as w:
         for n in range(700):
             w.add_document(kind=f"k{n % 4}", body=" ".join(["every"] * (1 + n % 5) + [f"w{n % 50}", f"only{n}"]), n=n % 9)
     leaf = one_segment(ix)
+    assert (type(leaf.codec()) is Codec) == (codec == "nianbao")
     terms = list(leaf.all_terms())
     assert len(terms) > 700
+    ids, weights, _ = term_postings(leaf, "body", b"every")
+    assert ids == list(range(700)) and weights == [1.0 + n % 5 for n in range(700)]
+    assert term_postings(leaf, "kind", b"k3")[0] == list(range(3, 700, 4))
     for fieldname, btext in terms:
         m, whooshs = leaf.postings(fieldname, btext), []
         while m.is_active():
