@@ -5,8 +5,10 @@ segments, one with deletions."""
 from __future__ import annotations
 
 import math
+import pickle
 
 import numpy as np
+
 import pytest
 from conftest import SAMPLES
 from hypothesis import HealthCheck, given, settings
@@ -225,3 +227,9 @@ def test_positions_decode_as_whooshs_own(lists):
     # A value without its final STOP (Whoosh's own decoder allows it): decoded one by one.
     counts2, deltas2 = postings._deltas([values[0][:-1], *values[1:]])
     assert counts2.tolist() == counts.tolist() and deltas2.tolist() == deltas.tolist()
+    # One pickled with another protocol (no protocol-2 header): all decoded one by one.
+    other = values[0][:4] + pickle.dumps(pickle.loads(values[0][4:]), 4)
+    assert fmt.decode_positions(other) == lists[0]
+    counts3, deltas3 = postings._deltas([*values[1:], other])
+    assert counts3.tolist() == [*counts.tolist()[1:], counts[0]]
+    assert deltas3.tolist() == [*deltas.tolist()[counts[0] :], *deltas.tolist()[: counts[0]]]
