@@ -8,7 +8,6 @@ import math
 import pickle
 
 import numpy as np
-
 import pytest
 from conftest import SAMPLES
 from hypothesis import HealthCheck, given, settings
