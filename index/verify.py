@@ -71,8 +71,7 @@ def _check_segment(store, schema, segment, present: set[str], problem: Callable[
         return
     try:
         try:
-            for _ in reader.iter_postings():  # every term's postings, in file order
-                pass
+            _check_postings(reader, problem)
         except Exception as e:
             problem(f"its terms and postings cannot be read to the end: {plain(e)}")
         columns = {}
@@ -85,6 +84,22 @@ def _check_segment(store, schema, segment, present: set[str], problem: Callable[
             _check_document(reader, columns, docnum, problem)
     finally:
         reader.close()
+
+
+def _check_postings(reader, problem: Callable[[str], None]) -> None:
+    """Every term's postings, in file order: each names a document of the
+    segment, in ascending order.  (A posting block's docnums are counted
+    from the last one its header holds, see ``index/codec.py``: a damaged
+    header would move them all.)"""
+    n, term, previous = reader.doc_count_all(), None, -1
+    for fieldname, text, docnum, _, _ in reader.iter_postings():
+        if (fieldname, text) != term:
+            term, previous = (fieldname, text), -1
+        if not previous < docnum < n:
+            word = reader.schema[fieldname].from_bytes(text)  # a word, or a number
+            problem(f"the postings of {fieldname}:{word} name document {docnum} after {previous}, in a segment of {n}")
+            return
+        previous = docnum
 
 
 def _check_document(reader, columns: dict, docnum: int, problem: Callable[[str], None]) -> None:

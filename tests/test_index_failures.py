@@ -12,6 +12,7 @@ import builtins
 import errno
 import os
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -246,6 +247,30 @@ def test_verify_finds_a_damaged_stored_record_that_opening_does_not(setup):
     assert [line.split(": ", 1)[1].split(":")[1:] for line in result.stdout.splitlines()] == [
         [" document 0", " its meta value cannot be read", " a file holds bytes Whoosh did not write there"]
     ]
+
+
+def test_verify_finds_a_posting_block_header_whose_last_document_is_wrong(setup):
+    """A block's docnums are counted back from the last one, which its header
+    holds uncompressed (index/codec.py): a damaged header moves them all,
+    and verify names the term."""
+    import pickle
+
+    from index.schema import raw_blocks
+
+    folder, ix = setup
+    with open_index(ix).reader() as reader:
+        (leaf, _), = reader.leaf_readers()  # fmt: skip
+        (header, data), = raw_blocks(leaf, leaf.term_info("kind", "report"))  # fmt: skip
+    assert header[1] < 200
+    seg = next(p for p in ix.iterdir() if p.suffix == ".seg")
+    blob = seg.read_bytes()
+    old, new = pickle.dumps(header, 2) + data, pickle.dumps((header[0], 200, *header[2:]), 2) + data
+    assert blob.count(old) >= 1 and len(new) == len(old)  # terms of the same documents and weights have the same block
+    seg.write_bytes(blob.replace(old, new))
+    open_index(ix)  # opens: only reading the postings finds it
+    result = run("verify", "--index", ix)
+    assert result.exit_code == 1
+    assert re.search(r"segment \S+: the postings of \w+:\S+ name document \d+ after -1, in a segment of \d+$", result.stdout.strip())
 
 
 def test_verify_says_so_when_the_index_is_sound(setup):
