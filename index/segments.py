@@ -276,16 +276,23 @@ class _MergedPostings:
                 if info.is_inlined():
                     parts = [moved(*next(term_blocks(reader, info, fixed)))]
                 else:
-                    parts, decoded, before = [], 0.0, -1
+                    parts, decoded, before, kept = [], 0.0, -1, False
                     for header, data in raw_blocks(reader, info):
                         count, last = header[0], header[1]
-                        if copies and count == limit and bisect.bisect(deleted, last) == bisect.bisect(deleted, before):
+                        # Copied: a full block, none of whose documents is deleted, and which either
+                        # opens the term here (its first docnum is the term info's) or follows postings
+                        # kept (so it does not open the term in the merged segment: see add_raw).
+                        if (
+                            copies and count == limit and (before < 0 or kept)
+                            and bisect.bisect(deleted, last) == bisect.bisect(deleted, before)
+                        ):  # fmt: skip
                             shift = base if docmap is None else docmap[last] - last
                             parts.append(RawBlock(count, last + shift, *header[2:], data, first=info.min_id() + shift if before < 0 else None))
                         else:
                             ids, weights, values = decode_block(header, data, fixed, copies)
                             decoded += sum(weights)
                             parts.append(moved(ids, weights, values))
+                        kept = kept or isinstance(parts[-1], RawBlock) or bool(parts[-1][0])
                         before = last
                     copied = [p for p in parts if isinstance(p, RawBlock)]
                     if copied:
