@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from conftest import SAMPLES
 
 from index.build import build_index, indexer_lock
@@ -303,6 +305,49 @@ def test_a_merge_gives_what_whooshs_own_merge_gives(tmp_path, monkeypatch):
     assert {d[0]["id"] for d in merged["ours"]["docs"]} == {f"r{i}" for i in [*range(1, 7), *range(9, 149), *range(278, 800)]}
     # Segment 2's first block of "kind:report" (from 146 + 350 - 128), and others, were copied.
     assert 368 + 127 in {b.last for b in copied} and len(copied) > 1
+
+
+@settings(max_examples=8, deadline=None)
+@example(segments=[(300, [(0, 128)])])  # a term's first block all deleted, its next one whole
+@example(segments=[(300, [(5, 3)]), (300, [(0, 128), (200, 10)]), (150, [(0, 150)])])
+@given(segments=st.lists(st.tuples(st.integers(1, 300), st.lists(st.tuples(st.integers(0, 300), st.integers(1, 200)), max_size=3)), min_size=1, max_size=3))
+def test_any_merge_gives_what_whooshs_own_merge_gives(segments):
+    """Segments of any size with any runs of documents deleted (whole blocks,
+    the start of a term, all of a segment): a merge gives what Whoosh's own
+    merge gives (see the test above)."""
+    import tempfile
+
+    from whoosh import index as whoosh_index
+
+    from index import segments as seg
+    from index.build import analysis
+    from index.schema import make_schema
+
+    schema, merged = make_schema(analysis()), {}
+    for way in ("whoosh", "ours"):
+        with tempfile.TemporaryDirectory() as folder:
+            ix, parts, n = whoosh_index.create_in(folder, schema, "t"), [], 0
+            for size, runs in segments:
+                writer = seg.FastSegmentWriter(ix, "w")
+                for i in range(n, n + size):
+                    words = [f"w{k}" for k in (1, 2, 3, 7, 50, 300) if i % k == 0] + [f"at{i // 150}"]
+                    writer.add_document(kind="report", id=f"r{i}", body=" ".join(words), record={"i": i})
+                n += size
+                part = seg.finish_segment(writer)
+                if part is not None:
+                    for start, length in runs:
+                        for d in range(start, min(start + length, size)):
+                            part.delete_document(d)
+                    parts.append(part)
+            seg.commit_segments(seg.FastSegmentWriter(ix, "c", lock=True), parts)
+            ix = whoosh_index.open_dir(folder, "t")
+            if way == "whoosh":
+                ix.writer().commit(optimize=True)
+            elif parts:
+                one = seg.merge(ix, parts)
+                seg.commit_segments(seg.FastSegmentWriter(ix, "c", lock=True), [], {s.segment_id(): one for s in parts})
+            merged[way] = _per_doc(whoosh_index.open_dir(folder, "t"))
+    assert merged["ours"] == merged["whoosh"]
 
 
 def test_same_named_agencies_of_two_cities_are_two_reports(tmp_path):
