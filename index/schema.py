@@ -196,7 +196,7 @@ def decode_block(header: tuple, data: bytes, fixed: int | None, relative: bool) 
     """A block's (docnums, weights, values), as Whoosh's ``W3LeafMatcher``
     gives them; ``fixed``: the format's ``fixed_value_size()``; ``relative``:
     docnums stored by :func:`index.codec.encode_ids` (else as Whoosh stores
-    them, summed in a Python generator by its matcher)."""
+    them, deltas from 0)."""
     count, last, _, compression, _, _ = header
     deltas, weights, values = pickle.loads(zlib.decompress(data) if compression else data)
     if weights is None or isinstance(weights, float):

@@ -56,10 +56,11 @@ from index.schema import column_values, decode_block, fixed_column, length_bytes
 # Tiered merging: once MERGE_FACTOR segments of one size class exist, they are
 # merged into one of the next class.  Segments of MERGE_MAX documents or more
 # are left alone, so a document is rewritten at most twice whatever the corpus
-# size.  A merge costs about a third of what indexing the same reports cost
-# (measured), so the factor is wide: up to 100 000 reports (200 000 documents
-# with their sources) a document is rewritten once, and the index ends in
-# about twenty segments instead of one per batch.
+# size.  A merge cost about a third of what indexing the same reports cost
+# when it re-encoded every posting block, a seventh since it copies full
+# blocks (index/codec.py); the factor is wide: up to 100 000 reports (200 000
+# documents with their sources) a document is rewritten once, and the index
+# ends in about twenty segments instead of one per batch.
 MERGE_FACTOR = 16
 MERGE_BASE = 1000  # documents in a segment of class 0: about what a worker writes per batch (500 files)
 MERGE_MAX = 30_000

@@ -267,8 +267,8 @@ def _cut_ints(values: list[bytes]) -> tuple[np.ndarray, bytes] | None:
     then the deltas pickled (protocol 2): the header, an empty list and its
     memo, then either one int and APPEND or MARK, the ints, APPENDS (and more
     MARK … APPENDS past 1 000), then STOP.  The values are joined once and
-    cut with numpy: a Python slice per value was a fifth of a cold two-word
-    query at 100 000 reports."""
+    cut with numpy, not checked and sliced one by one in Python (over 174 000
+    postings of a 100 000-report index, :func:`_deltas` 93 → 67 ms)."""
     lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
     if not (lengths >= _INT_SIZE + 8).all():  # the shortest: count, header, list, memo, one int, APPEND, STOP
         return None
