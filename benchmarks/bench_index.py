@@ -138,9 +138,15 @@ def change_some(corpus: Path, every: int = 10) -> int:
 def check_index(index_dir: Path, expected) -> int:
     """Compare every report's headline figures in the index with what the
     generator wrote into its file; the number of reports that differ (or are missing)."""
+    want = {str(e.path.resolve()): e.figures for e in expected}
+    got = index_figures(index_dir)
+    return sum(1 for path, figures in want.items() if got.get(path) != figures)
+
+
+def index_figures(index_dir: Path) -> dict[str, dict]:
+    """Every source file's report's headline figures, as the index holds them."""
     from whoosh.index import open_dir
 
-    want = {str(e.path.resolve()): e.figures for e in expected}
     got = {}
     with open_dir(str(index_dir), "reports").searcher() as s:
         reader = s.reader()
@@ -149,7 +155,7 @@ def check_index(index_dir: Path, expected) -> int:
             figures = json.loads(column[d])["figures"]
             for path in s.stored_fields(d)["record"]["sources"]:
                 got[path] = figures
-    return sum(1 for path, figures in want.items() if got.get(path) != figures)
+    return got
 
 
 def bench(sizes: list[int], seed: int, obvious_max: int, work: Path, keep: bool = False) -> list[str]:
