@@ -424,17 +424,28 @@ def size_class(doc_count: int) -> int:
     return int(math.log(max(doc_count, MERGE_BASE) / MERGE_BASE, MERGE_FACTOR))
 
 
+def merge_size(segment) -> int:
+    """The documents a segment counts for merging: all it holds, deleted ones
+    too (what rewriting it costs); its live ones once more than half are
+    deleted, so that it is merged with segments of that size and its deleted
+    documents are dropped.  Counting live documents only, an update of a
+    tenth of a 100 000-report index moved its 16 000-document segments into
+    the class below, where they were merged with the new worker segments:
+    87 000 documents rewritten."""
+    total, live = segment.doc_count_all(), segment.doc_count()
+    return live if 2 * live < total else total
+
+
 def pick_merge(segments: list) -> list:
-    """Segments to merge now: MERGE_FACTOR of the same size class, smallest
-    class first; none if no class is full."""
+    """Segments to merge now: MERGE_FACTOR of the same size class (by
+    :func:`merge_size`), smallest class first; none if no class is full."""
     classes: dict[int, list] = {}
     for seg in segments:
-        live = seg.doc_count()
-        if live < MERGE_MAX:
-            classes.setdefault(size_class(live), []).append(seg)
+        if seg.doc_count() < MERGE_MAX:
+            classes.setdefault(size_class(merge_size(seg)), []).append(seg)
     for _, group in sorted(classes.items()):
         if len(group) >= MERGE_FACTOR:
-            return sorted(group, key=lambda s: s.doc_count())[:MERGE_FACTOR]
+            return sorted(group, key=merge_size)[:MERGE_FACTOR]
     return []
 
 

@@ -350,6 +350,31 @@ def test_any_merge_gives_what_whooshs_own_merge_gives(segments):
     assert merged["ours"] == merged["whoosh"]
 
 
+def test_deletions_do_not_move_a_segment_into_the_merges_of_smaller_ones():
+    """A re-crawl that changes a tenth of the reports deletes a tenth of each
+    large segment's documents: it still counts as its full size, and is merged
+    with the small ones only once most of it is deleted."""
+    from dataclasses import dataclass
+
+    from index.segments import MERGE_BASE, MERGE_FACTOR, pick_merge
+
+    @dataclass(frozen=True)
+    class Segment:
+        total: int
+        live: int
+
+        def doc_count_all(self) -> int:
+            return self.total
+
+        def doc_count(self) -> int:
+            return self.live
+
+    small = [Segment(MERGE_BASE, MERGE_BASE) for _ in range(MERGE_FACTOR - 1)]
+    large = MERGE_BASE * MERGE_FACTOR
+    assert pick_merge([*small, Segment(large, large * 9 // 10)]) == []
+    assert pick_merge([Segment(large, large * 4 // 10), *small]) == [*small, Segment(large, large * 4 // 10)]
+
+
 def test_same_named_agencies_of_two_cities_are_two_reports(tmp_path):
     from benchmarks.corpus import make_corpus
 
