@@ -165,14 +165,6 @@ def segment_terms(leaf) -> Iterator[tuple[str, bytes, object]]:
             yield fieldname, btext, info
 
 
-def segment_postings(leaf) -> Iterator[tuple[str, bytes, list, list, list]]:
-    """Every term's (fieldname, btext, docnums, weights, values) in one segment
-    (:func:`segment_terms`), deleted documents included."""
-    schema = leaf.schema
-    for fieldname, btext, info in segment_terms(leaf):
-        yield fieldname, btext, *_joined(term_blocks(leaf, info, schema[fieldname].format.fixed_value_size()))
-
-
 def raw_blocks(leaf, info) -> Iterator[tuple[tuple, bytes]]:
     """The blocks of one term's postings (``info``, its ``W3TermInfo``, not
     inlined) as they lie: Whoosh's block header (count, last docnum, max

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from whoosh import columns, fields, index
 
-from index.schema import LABEL_SEP, LABELS, column_values, segment_postings, term_postings
+from index.schema import LABEL_SEP, LABELS, column_values, posting_blocks, segment_terms, term_blocks, term_postings
 from search.columns import NONE, _label_codes
 
 
@@ -85,8 +85,9 @@ def test_every_terms_postings_read_as_whooshs_matcher_reads_them(tmp_path, codec
             m.next()
         assert list(zip(*term_postings(leaf, fieldname, btext))) == whooshs, (fieldname, btext)
     # All of them at once, in the same order, as a merge reads them.
-    assert [(f, t) for f, t, *_ in segment_postings(leaf)] == terms
-    assert all([*p] == [*term_postings(leaf, f, t)] for f, t, *p in segment_postings(leaf))
+    assert [(f, t) for f, t, _ in segment_terms(leaf)] == terms
+    fixed = {name: leaf.schema[name].format.fixed_value_size() for name in leaf.schema.names()}
+    assert all([*term_blocks(leaf, info, fixed[f])] == [*posting_blocks(leaf, f, t)] for f, t, info in segment_terms(leaf))
     leaf.close()
 
 
